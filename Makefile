@@ -1,0 +1,71 @@
+# Workbench: the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+PYTEST := $(VENV)/bin/pytest
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test test-fast lint bench chromium postgres clean
+
+# Find a Python >= 3.12: the pyenv pin in .python-version first, then any python3.1x.
+$(PY):
+	@found=""; \
+	for candidate in python3 python3.13 python3.12 python; do \
+	  if command -v $$candidate >/dev/null 2>&1 && \
+	     $$candidate -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then \
+	    found=$$candidate; break; \
+	  fi; \
+	done; \
+	if [ -z "$$found" ]; then \
+	  echo "Workbench needs Python 3.12 or newer (Django 6). Install it (pyenv install 3.13) and retry." >&2; \
+	  exit 1; \
+	fi; \
+	echo "Creating $(VENV) with $$($$found --version)"; \
+	$$found -m venv $(VENV)
+
+$(VENV)/.installed-runtime: pyproject.toml | $(PY)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed-runtime
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@
+
+# Debian's Chromium and the fonts that draw CJK and emoji; Playwright's own download cannot work here.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji fonts-wqy-microhei >/dev/null; \
+	  else \
+	    echo "Browser tests need $(CHROMIUM): apt-get install chromium fonts-noto-color-emoji fonts-wqy-microhei" >&2; exit 1; \
+	  fi; \
+	fi
+
+run: $(VENV)/.installed-runtime
+	mkdir -p var
+	WORKBENCH_DEBUG=1 $(PY) manage.py migrate --noinput
+	WORKBENCH_DEBUG=1 $(PY) manage.py seed_demo
+	WORKBENCH_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(VENV)/.installed-dev chromium
+	$(PYTEST) -q
+
+# Everything but the browser tests, for quick loops.
+test-fast: $(VENV)/.installed-dev
+	$(PYTEST) -q -m "not e2e"
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: $(VENV)/.installed-dev
+	$(PY) bench/run.py
+
+postgres:
+	@pg_isready -q -h 127.0.0.1 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 && exit 0; sleep 1; done; echo "PostgreSQL did not start" >&2; exit 1
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3

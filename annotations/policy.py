@@ -1,0 +1,171 @@
+"""Who may do what: the single answer to "may this user do this to this object?".
+
+Roles are Django groups carrying Django permissions (see ROLE_PERMISSIONS); the rules
+below combine a permission with ownership and state. Views, the admin and the workflow
+functions all ask here, so a rule changes in one place. `check` raises PermissionDenied
+with a message a person can act on; `allows` is the yes/no form for templates.
+"""
+
+from enum import StrEnum
+
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
+
+from .models import Annotation, State
+
+
+class Role(StrEnum):
+    ANNOTATOR = "annotator"
+    REVIEWER = "reviewer"
+    EDITOR = "editor"
+    RESEARCHER = "researcher"
+
+
+class Action(StrEnum):
+    VIEW_ARTICLES = "view_articles"
+    IMPORT_ARTICLES = "import_articles"
+    CREATE_ANNOTATION = "create_annotation"
+    EDIT_ANNOTATION = "edit_annotation"
+    WITHDRAW_ANNOTATION = "withdraw_annotation"
+    SUBMIT_ANNOTATION = "submit_annotation"
+    VIEW_QUEUE = "view_queue"
+    TAKE = "take"
+    RELEASE = "release"
+    EDIT_EVIDENCE = "edit_evidence"
+    VERIFY = "verify"
+    REJECT = "reject"
+    SEND_BACK = "send_back"
+    REOPEN = "reopen"
+    EXPORT = "export"
+
+
+# app_label.codename of each role's permissions; `sync_roles` writes them to the groups.
+ROLE_PERMISSIONS = {
+    Role.ANNOTATOR: ["annotations.view_article", "annotations.add_annotation"],
+    Role.REVIEWER: [
+        "annotations.view_article",
+        "annotations.review_annotation",
+        "annotations.add_source",
+        "annotations.add_evidence",
+    ],
+    Role.EDITOR: [
+        "annotations.view_article",
+        "annotations.add_annotation",
+        "annotations.review_annotation",
+        "annotations.reopen_annotation",
+        "annotations.import_articles",
+        "annotations.export_verified",
+        "annotations.add_source",
+        "annotations.add_evidence",
+        "annotations.change_source",
+        "annotations.view_annotation",
+        "annotations.change_annotation",
+        "annotations.view_importbatch",
+        "annotations.view_source",
+        "annotations.view_evidence",
+        "annotations.view_review",
+        "annotations.view_historyentry",
+        "annotations.view_apitoken",
+        "annotations.change_apitoken",
+        "annotations.change_article",
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+    ],
+    Role.RESEARCHER: ["annotations.export_verified"],
+}
+
+REVIEW_PERMISSION = "annotations.review_annotation"
+
+# Actions that need only a permission, whatever the object.
+PERMISSION_FOR = {
+    Action.VIEW_ARTICLES: "annotations.view_article",
+    Action.IMPORT_ARTICLES: "annotations.import_articles",
+    Action.CREATE_ANNOTATION: "annotations.add_annotation",
+    Action.VIEW_QUEUE: REVIEW_PERMISSION,
+    Action.EXPORT: "annotations.export_verified",
+}
+
+
+def sync_roles() -> None:
+    """Create the role groups and give each exactly its permissions (idempotent)."""
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role.value)
+        permissions = []
+        for name in names:
+            app_label, codename = name.split(".")
+            permissions.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(permissions)
+
+
+def _annotation_reason(user, action: Action, annotation: Annotation) -> str | None:
+    """Why `user` may not do `action` to `annotation`, or None when they may."""
+    is_author = annotation.author_id == user.pk
+    is_reviewer = user.has_perm(REVIEW_PERMISSION)
+
+    if action in (Action.EDIT_ANNOTATION, Action.WITHDRAW_ANNOTATION, Action.SUBMIT_ANNOTATION):
+        if not is_author:
+            return "Only the author may change this annotation."
+        if annotation.state != State.DRAFT:
+            return f"This annotation is {annotation.get_state_display().lower()}, not a draft."
+        return None
+
+    if action in (Action.TAKE, Action.RELEASE, Action.EDIT_EVIDENCE, Action.VERIFY,
+                  Action.REJECT, Action.SEND_BACK):
+        if not is_reviewer:
+            return "Only reviewers may review annotations."
+        if is_author:
+            return "You cannot review your own annotation (four-eyes rule)."
+        if action == Action.TAKE:
+            if annotation.state != State.SUBMITTED:
+                return f"This annotation is {annotation.get_state_display().lower()}, not waiting."
+            return None
+        if action == Action.RELEASE and user.has_perm("annotations.reopen_annotation"):
+            # Editors may put back an item a reviewer left behind.
+            if annotation.state != State.IN_REVIEW:
+                return "Only an item in review can be released."
+            return None
+        if annotation.state != State.IN_REVIEW:
+            return "Take this annotation for review first."
+        if annotation.reviewer_id != user.pk:
+            return "Another reviewer holds this annotation."
+        return None
+
+    if action == Action.REOPEN:
+        if not user.has_perm("annotations.reopen_annotation"):
+            return "Only editors may reopen a verified annotation."
+        if annotation.state not in (State.VERIFIED, State.REJECTED):
+            return "Only a verified or rejected annotation can be reopened."
+        return None
+
+    raise ValueError(f"{action} is not an action on an annotation")
+
+
+def reason_denied(user, action: Action, obj=None) -> str | None:
+    """The message explaining a refusal, or None when the action is allowed."""
+    if not user.is_authenticated or not user.is_active:
+        return "Please log in."
+    if action in PERMISSION_FOR:
+        if not user.has_perm(PERMISSION_FOR[action]):
+            return "Your role does not allow this."
+        return None
+    if obj is None:
+        raise ValueError(f"{action} needs an object")
+    return _annotation_reason(user, action, obj)
+
+
+def allows(user, action: Action, obj=None) -> bool:
+    return reason_denied(user, action, obj) is None
+
+
+def check(user, action: Action, obj=None) -> None:
+    """Raise PermissionDenied with the reason when `user` may not do `action`."""
+    reason = reason_denied(user, action, obj)
+    if reason is not None:
+        raise PermissionDenied(reason)
+
+
+def user_roles(user) -> list[str]:
+    return sorted(group.name for group in user.groups.all())

@@ -1,0 +1,158 @@
+"""Pure functions on article text: normalising, offsets, quote context, highlight segments.
+
+Offsets everywhere in Workbench are Unicode code points (Python string indices). Browsers
+count UTF-16 code units; the conversions live here so there is one place to get them right.
+"""
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+# Characters of prefix and suffix stored with each span (W3C TextQuoteSelector context).
+CONTEXT_LENGTH = 32
+
+
+def normalise_body(text: str) -> str:
+    """Normalise once at import: NFC, `\\n` line endings, no leading or trailing blank lines.
+
+    Everything else stays as written (U+2002, U+00A0, trailing spaces inside the text),
+    because every annotation offset will point into this exact string.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", text)
+    lines = text.split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return "\n".join(lines)
+
+
+def normalise_line(text: str) -> str:
+    """A one-line field (a title): NFC and outer white space trimmed."""
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def quote_context(body: str, start: int, end: int, length: int = CONTEXT_LENGTH) -> tuple[str, str]:
+    """The prefix and suffix around body[start:end], for re-anchoring the span later."""
+    return body[max(0, start - length) : start], body[end : end + length]
+
+
+def utf16_offset(text: str, index: int) -> int:
+    """Code-point index -> UTF-16 code-unit index (what JavaScript's String counts)."""
+    return index + sum(1 for char in text[:index] if ord(char) > 0xFFFF)
+
+
+def codepoint_offset(text: str, utf16_index: int) -> int:
+    """UTF-16 code-unit index -> code-point index. Refuses an index inside a surrogate pair."""
+    units = 0
+    for position, char in enumerate(text):
+        if units == utf16_index:
+            return position
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > utf16_index:
+            raise ValueError(f"UTF-16 offset {utf16_index} falls inside a surrogate pair")
+    if units == utf16_index:
+        return len(text)
+    raise ValueError(f"UTF-16 offset {utf16_index} is past the end of the text")
+
+
+def utf16_offsets(text: str, start: int, end: int) -> tuple[int, int]:
+    """Both ends of a code-point span in UTF-16 code units, in one pass over the prefix."""
+    start16 = utf16_offset(text, start)
+    return start16, start16 + utf16_offset(text[start:end], end - start)
+
+
+def is_word_char(char: str) -> bool:
+    """Letters, digits, marks and the joiners that sit inside words and numbers."""
+    if char in "'’-.,%$€£¥":
+        return False
+    category = unicodedata.category(char)
+    return category[0] in ("L", "N", "M") or char == "_"
+
+
+def snap_to_words(body: str, start: int, end: int) -> tuple[int, int]:
+    """Trim white space from a selection and extend each end to the whole word.
+
+    Used both by the browser (mirrored in static/js/annotate.js) and by the server when a
+    span is nudged by a word. Punctuation at the ends is kept as the user selected it.
+    """
+    if not 0 <= start <= end <= len(body):
+        raise ValueError("span outside the text")
+    while start < end and body[start].isspace():
+        start += 1
+    while end > start and body[end - 1].isspace():
+        end -= 1
+    if start == end:
+        return start, end
+    while start > 0 and is_word_char(body[start - 1]) and is_word_char(body[start]):
+        start -= 1
+    while end < len(body) and is_word_char(body[end]) and is_word_char(body[end - 1]):
+        end += 1
+    return start, end
+
+
+def next_word_boundary(body: str, position: int, direction: int) -> int:
+    """The position one word further in `direction` (+1 right, -1 left) from `position`."""
+    index = position
+    if direction > 0:
+        while index < len(body) and not is_word_char(body[index]):
+            index += 1
+        while index < len(body) and is_word_char(body[index]):
+            index += 1
+    else:
+        while index > 0 and not is_word_char(body[index - 1]):
+            index -= 1
+        while index > 0 and is_word_char(body[index - 1]):
+            index -= 1
+    return index
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of text covered by the same set of spans (ids in the order they were given)."""
+
+    start: int
+    end: int
+    text: str
+    span_ids: tuple = field(default_factory=tuple)
+
+
+def segments(body: str, spans: Iterable[tuple[object, int, int]]) -> list[Segment]:
+    """Cut the body into non-overlapping segments, each knowing which spans cover it.
+
+    `spans` are (id, start, end) with code-point offsets; overlaps and nesting are allowed.
+    The segments concatenate to the body exactly, so the rendered text equals the stored one.
+    Runs in O((n + k) log k) for n spans and k boundaries.
+    """
+    spans = [(span_id, start, end) for span_id, start, end in spans if start < end]
+    boundaries = {0, len(body)}
+    starts_at: dict[int, list] = {}
+    ends_at: dict[int, list] = {}
+    for order, (span_id, start, end) in enumerate(spans):
+        if not 0 <= start < end <= len(body):
+            raise ValueError(f"span {span_id!r} [{start}, {end}) is outside the text")
+        boundaries.update((start, end))
+        starts_at.setdefault(start, []).append((order, span_id))
+        ends_at.setdefault(end, []).append((order, span_id))
+
+    ordered = sorted(boundaries)
+    active: dict[int, object] = {}
+    result = []
+    for left, right in zip(ordered, ordered[1:], strict=False):
+        for order, _span_id in ends_at.get(left, ()):
+            active.pop(order, None)
+        for order, span_id in starts_at.get(left, ()):
+            active[order] = span_id
+        covering = tuple(active[order] for order in sorted(active))
+        result.append(Segment(left, right, body[left:right], covering))
+    return result
+
+
+def paragraph_around(body: str, start: int, end: int) -> tuple[int, int]:
+    """The paragraph(s) holding [start, end): from the blank line before to the one after."""
+    paragraph_start = body.rfind("\n\n", 0, start)
+    paragraph_start = 0 if paragraph_start == -1 else paragraph_start + 2
+    paragraph_end = body.find("\n\n", end)
+    paragraph_end = len(body) if paragraph_end == -1 else paragraph_end
+    return paragraph_start, paragraph_end

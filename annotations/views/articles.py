@@ -1,0 +1,40 @@
+"""The article list and the article page."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from .. import policy
+from ..models import Article, Kind, State
+from ..policy import Action
+
+ARTICLES_PER_PAGE = 25
+
+
+def get_article_for(user, article_id: int) -> Article:
+    """The one way views load an article: 404 if missing, 403 unless the role may read it."""
+    policy.check(user, Action.VIEW_ARTICLES)
+    return get_object_or_404(Article, pk=article_id)
+
+
+@require_GET
+def article_list(request):
+    policy.check(request.user, Action.VIEW_ARTICLES)
+    query = request.GET.get("q", "").strip()
+    articles = Article.objects.with_counts().only(
+        "id", "title", "publisher", "published", "language", "created_at"
+    )
+    if query:
+        articles = articles.filter(title__icontains=query)
+    page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "annotations/article_list.html",
+        {"page": page, "query": query, "kinds": Kind, "states": State},
+    )
+
+
+@require_GET
+def article_detail(request, article_id: int):
+    article = get_article_for(request.user, article_id)
+    return render(request, "annotations/article_detail.html", {"article": article})

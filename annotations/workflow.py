@@ -1,0 +1,498 @@
+"""Every change to an annotation, as one function each: check, act, record.
+
+Each function takes keyword arguments, runs in one transaction, re-reads the annotation
+under a row lock, refuses a stale version (`StaleVersion`, answered 409 by views), asks the
+policy module whether the user may act, checks the state rules, writes the change, bumps
+the annotation's version, writes a HistoryEntry, and bumps the article's
+`annotations_version` so other open screens notice on their next poll.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from . import policy
+from .models import (
+    Annotation,
+    Article,
+    Evidence,
+    HistoryAction,
+    HistoryEntry,
+    Kind,
+    Review,
+    ReviewOutcome,
+    Source,
+    Stance,
+    State,
+    Verdict,
+)
+from .policy import Action
+from .text import quote_context
+
+
+class WorkflowError(ValidationError):
+    """A rule refused the change; the message says which and what to do."""
+
+
+class StaleVersion(Exception):
+    """The form was based on an older version of the annotation: nothing was changed."""
+
+    def __init__(self, annotation: Annotation):
+        self.annotation = annotation
+        super().__init__(
+            "This annotation was changed by someone else since you opened it "
+            f"(now version {annotation.version}, {annotation.get_state_display().lower()}). "
+            "Nothing was saved: reload to see the current version."
+        )
+
+
+# The attribute fields of each kind; changing the kind clears the others.
+KIND_FIELDS = {
+    Kind.NUMBER: ["number_value", "number_unit", "number_scale", "number_qualifier", "number_counts"],
+    Kind.QUOTATION: ["speaker", "speech_type", "attribution_start", "attribution_end"],
+    Kind.CLAIM: ["claimant", "check_worthy"],
+}
+ATTRIBUTE_FIELDS = [name for names in KIND_FIELDS.values() for name in names]
+EMPTY_VALUES = {
+    "number_value": None,
+    "attribution_start": None,
+    "attribution_end": None,
+    "check_worthy": None,
+}
+
+
+def _empty(field_name: str):
+    return EMPTY_VALUES.get(field_name, "")
+
+
+def _jsonable(value):
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value == value.to_integral() else str(value)
+    return value
+
+
+@dataclass(frozen=True)
+class SpanCheck:
+    start: int
+    end: int
+    exact: str
+
+
+def check_span(article: Article, start, end, exact: str | None) -> SpanCheck:
+    """Refuse offsets that do not point at `exact` in the body (never trust the browser)."""
+    try:
+        start, end = int(start), int(end)
+    except (TypeError, ValueError):
+        raise WorkflowError("The span's start and end must be whole numbers.") from None
+    if not 0 <= start < end <= len(article.body):
+        raise WorkflowError(
+            f"The span [{start}, {end}) is outside the article (0 to {len(article.body)})."
+        )
+    actual = article.body[start:end]
+    if exact is not None and actual != exact:
+        raise WorkflowError(
+            "The selected text does not match the article at those offsets "
+            f"(expected {actual[:40]!r}, got {exact[:40]!r}). Reload the page and select again."
+        )
+    return SpanCheck(start, end, actual)
+
+
+def _check_attribution(annotation: Annotation) -> None:
+    start, end = annotation.attribution_start, annotation.attribution_end
+    if (start is None) != (end is None):
+        raise WorkflowError("An attribution span needs both its start and its end.")
+    if start is not None:
+        check_span(annotation.article, start, end, None)
+
+
+def _record(annotation, actor, action, *, from_state="", to_state="", changes=None, comment=""):
+    HistoryEntry.objects.create(
+        annotation=annotation,
+        actor=actor,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        changes=changes or {},
+        comment=comment,
+    )
+    Article.objects.filter(pk=annotation.article_id).update(
+        annotations_version=F("annotations_version") + 1
+    )
+
+
+def _lock(annotation_id: int, version: int | None) -> Annotation:
+    """Re-read the annotation under a row lock (PostgreSQL) and check the form's version.
+
+    SQLite has no row locks; its transactions start IMMEDIATE (settings), which takes the
+    database write lock at BEGIN, so the read-check-write below is serialised there too.
+    """
+    queryset = Annotation.objects.select_related("article", "author")
+    if connection.features.has_select_for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    annotation = queryset.get(pk=annotation_id)
+    if version is not None and int(version) != annotation.version:
+        raise StaleVersion(annotation)
+    return annotation
+
+
+def _save(annotation: Annotation, fields: list[str]) -> None:
+    annotation.version += 1
+    annotation.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def annotation_create(
+    *, article: Article, author, kind: str, start, end, exact: str, attributes=None
+) -> Annotation:
+    policy.check(author, Action.CREATE_ANNOTATION)
+    if kind not in Kind.values:
+        raise WorkflowError(f"Unknown kind {kind!r}: choose claim, number or quotation.")
+    span = check_span(article, start, end, exact)
+    prefix, suffix = quote_context(article.body, span.start, span.end)
+    annotation = Annotation(
+        article=article,
+        author=author,
+        kind=kind,
+        start=span.start,
+        end=span.end,
+        exact=span.exact,
+        prefix=prefix,
+        suffix=suffix,
+    )
+    for name, value in (attributes or {}).items():
+        if name not in KIND_FIELDS[Kind(kind)]:
+            raise WorkflowError(f"{name} is not an attribute of a {kind}.")
+        setattr(annotation, name, value)
+    _check_attribution(annotation)
+    with transaction.atomic():
+        annotation.save()
+        _record(
+            annotation,
+            author,
+            HistoryAction.CREATED,
+            to_state=State.DRAFT,
+            changes={"span": [None, [span.start, span.end]], "kind": [None, kind]},
+        )
+    return annotation
+
+
+def annotation_update(*, annotation_id: int, user, version, changes: dict) -> Annotation:
+    """Edit a draft: attributes of its kind, its kind, or its span (`start`, `end`)."""
+    with transaction.atomic():
+        annotation = _lock(annotation_id, version)
+        policy.check(user, Action.EDIT_ANNOTATION, annotation)
+        diff = {}
+        new_kind = changes.get("kind", annotation.kind)
+        if new_kind not in Kind.values:
+            raise WorkflowError(f"Unknown kind {new_kind!r}: choose claim, number or quotation.")
+        if new_kind != annotation.kind:
+            for name in KIND_FIELDS[Kind(annotation.kind)]:
+                old = getattr(annotation, name)
+                if old != _empty(name):
+                    diff[name] = [_jsonable(old), _jsonable(_empty(name))]
+                setattr(annotation, name, _empty(name))
+            diff["kind"] = [annotation.kind, new_kind]
+            annotation.kind = new_kind
+        if "start" in changes or "end" in changes:
+            span = check_span(
+                annotation.article,
+                changes.get("start", annotation.start),
+                changes.get("end", annotation.end),
+                None,
+            )
+            if (span.start, span.end) != (annotation.start, annotation.end):
+                diff["span"] = [[annotation.start, annotation.end], [span.start, span.end]]
+                annotation.start, annotation.end, annotation.exact = span.start, span.end, span.exact
+                annotation.prefix, annotation.suffix = quote_context(
+                    annotation.article.body, span.start, span.end
+                )
+        for name, value in changes.items():
+            if name in ("kind", "start", "end"):
+                continue
+            if name not in KIND_FIELDS[Kind(annotation.kind)]:
+                raise WorkflowError(f"{name} is not an attribute of a {annotation.kind}.")
+            old = getattr(annotation, name)
+            if old != value:
+                diff[name] = [_jsonable(old), _jsonable(value)]
+                setattr(annotation, name, value)
+        _check_attribution(annotation)
+        if not diff:
+            return annotation
+        fields = ["kind", "start", "end", "exact", "prefix", "suffix", *ATTRIBUTE_FIELDS]
+        _save(annotation, fields)
+        _record(annotation, user, HistoryAction.EDITED, changes=diff)
+    return annotation
+
+
+def _transition(
+    *,
+    annotation_id: int,
+    user,
+    version,
+    action: Action,
+    history_action: HistoryAction,
+    to_state: State,
+    comment: str = "",
+    updates: dict | None = None,
+    precondition=None,
+) -> Annotation:
+    with transaction.atomic():
+        annotation = _lock(annotation_id, version)
+        policy.check(user, action, annotation)
+        if precondition is not None:
+            precondition(annotation)
+        from_state = annotation.state
+        annotation.state = to_state
+        for name, value in (updates or {}).items():
+            setattr(annotation, name, value)
+        _save(annotation, ["state", *(updates or {})])
+        _record(
+            annotation,
+            user,
+            history_action,
+            from_state=from_state,
+            to_state=to_state,
+            comment=comment,
+        )
+    return annotation
+
+
+def annotation_withdraw(*, annotation_id: int, user, version) -> Annotation:
+    return _transition(
+        annotation_id=annotation_id,
+        user=user,
+        version=version,
+        action=Action.WITHDRAW_ANNOTATION,
+        history_action=HistoryAction.WITHDRAWN,
+        to_state=State.WITHDRAWN,
+    )
+
+
+def annotation_submit(*, annotation_id: int, user, version) -> Annotation:
+    return _transition(
+        annotation_id=annotation_id,
+        user=user,
+        version=version,
+        action=Action.SUBMIT_ANNOTATION,
+        history_action=HistoryAction.SUBMITTED,
+        to_state=State.SUBMITTED,
+        updates={"submitted_at": timezone.now()},
+    )
+
+
+def annotations_submit_all(*, article: Article, user) -> list[Annotation]:
+    """Submit every draft of `user` in `article` (each as of its current version)."""
+    drafts = Annotation.objects.filter(article=article, author=user, state=State.DRAFT)
+    with transaction.atomic():
+        return [
+            annotation_submit(annotation_id=draft.pk, user=user, version=draft.version)
+            for draft in drafts.only("pk", "version")
+        ]
+
+
+def annotation_take(*, annotation_id: int, reviewer, version=None) -> Annotation:
+    return _transition(
+        annotation_id=annotation_id,
+        user=reviewer,
+        version=version,
+        action=Action.TAKE,
+        history_action=HistoryAction.TAKEN,
+        to_state=State.IN_REVIEW,
+        updates={"reviewer": reviewer, "taken_at": timezone.now()},
+    )
+
+
+def queue_take_next(*, reviewer, waiting=None) -> Annotation | None:
+    """Assign the oldest waiting item (optionally from a filtered queue) to `reviewer`.
+
+    On PostgreSQL the candidate row is locked with SKIP LOCKED, so concurrent reviewers
+    each get a different item without waiting on each other. On SQLite the IMMEDIATE
+    transaction serialises takers; `_transition` re-reads the state under that lock, so an
+    item taken meanwhile is refused and the next candidate is tried.
+    """
+    policy.check(reviewer, Action.VIEW_QUEUE)
+    waiting = (waiting if waiting is not None else Annotation.objects.all()).waiting()
+    waiting = waiting.exclude(author=reviewer)
+    for _attempt in range(20):
+        with transaction.atomic():
+            candidates = waiting
+            if connection.features.has_select_for_update_skip_locked:
+                candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+            candidate = candidates.only("pk").first()
+            if candidate is None:
+                return None
+            try:
+                return annotation_take(annotation_id=candidate.pk, reviewer=reviewer)
+            except PermissionDenied:
+                continue  # taken by someone else between our read and our lock
+    return None
+
+
+def annotation_release(*, annotation_id: int, user, version=None) -> Annotation:
+    return _transition(
+        annotation_id=annotation_id,
+        user=user,
+        version=version,
+        action=Action.RELEASE,
+        history_action=HistoryAction.RELEASED,
+        to_state=State.SUBMITTED,
+        updates={"reviewer": None, "taken_at": None},
+    )
+
+
+def _require_reason(text: str, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise WorkflowError(f"{what} needs a reason.")
+    return text
+
+
+def _ready_to_verify(annotation: Annotation) -> None:
+    if not annotation.evidence.live().exists():
+        if annotation.kind == Kind.QUOTATION:
+            raise WorkflowError(
+                "Add a source where the quotation was said before verifying it."
+            )
+        raise WorkflowError("Add at least one evidence item before verifying.")
+
+
+def _decide(*, annotation_id, reviewer, version, outcome, verdict, rationale, to_state,
+            action, history_action, precondition=None) -> Annotation:
+    with transaction.atomic():
+        annotation = _transition(
+            annotation_id=annotation_id,
+            user=reviewer,
+            version=version,
+            action=action,
+            history_action=history_action,
+            to_state=to_state,
+            comment=rationale,
+            updates={"decided_at": timezone.now()},
+            precondition=precondition,
+        )
+        Review.objects.create(
+            annotation=annotation,
+            reviewer=reviewer,
+            outcome=outcome,
+            verdict=verdict,
+            rationale=rationale,
+        )
+    return annotation
+
+
+def annotation_verify(*, annotation_id: int, reviewer, version, verdict: str,
+                      rationale: str = "") -> Annotation:
+    if verdict not in Verdict.values:
+        raise WorkflowError("Choose a verdict before verifying.")
+    return _decide(
+        annotation_id=annotation_id,
+        reviewer=reviewer,
+        version=version,
+        outcome=ReviewOutcome.VERIFIED,
+        verdict=verdict,
+        rationale=(rationale or "").strip(),
+        to_state=State.VERIFIED,
+        action=Action.VERIFY,
+        history_action=HistoryAction.VERIFIED,
+        precondition=_ready_to_verify,
+    )
+
+
+def annotation_reject(*, annotation_id: int, reviewer, version, rationale: str) -> Annotation:
+    return _decide(
+        annotation_id=annotation_id,
+        reviewer=reviewer,
+        version=version,
+        outcome=ReviewOutcome.REJECTED,
+        verdict="",
+        rationale=_require_reason(rationale, "Rejecting"),
+        to_state=State.REJECTED,
+        action=Action.REJECT,
+        history_action=HistoryAction.REJECTED,
+    )
+
+
+def annotation_send_back(*, annotation_id: int, reviewer, version, comment: str) -> Annotation:
+    """Changes requested: the item returns to its author as a draft, with the comment."""
+    comment = _require_reason(comment, "Sending back")
+    with transaction.atomic():
+        annotation = _transition(
+            annotation_id=annotation_id,
+            user=reviewer,
+            version=version,
+            action=Action.SEND_BACK,
+            history_action=HistoryAction.SENT_BACK,
+            to_state=State.DRAFT,
+            comment=comment,
+            updates={"reviewer": None, "taken_at": None, "submitted_at": None},
+        )
+        Review.objects.create(
+            annotation=annotation,
+            reviewer=reviewer,
+            outcome=ReviewOutcome.SENT_BACK,
+            rationale=comment,
+        )
+    return annotation
+
+
+def annotation_reopen(*, annotation_id: int, editor, version, reason: str) -> Annotation:
+    """An editor puts a decided item back in the review queue; the old reviews stay."""
+    return _transition(
+        annotation_id=annotation_id,
+        user=editor,
+        version=version,
+        action=Action.REOPEN,
+        history_action=HistoryAction.REOPENED,
+        to_state=State.SUBMITTED,
+        comment=_require_reason(reason, "Reopening"),
+        updates={"reviewer": None, "taken_at": None, "decided_at": None,
+                 "submitted_at": timezone.now()},
+    )
+
+
+def evidence_add(*, annotation_id: int, user, source: Source, stance: str,
+                 excerpt: str = "", locator: str = "") -> Evidence:
+    if stance not in Stance.values:
+        raise WorkflowError("Choose a stance: supports, refutes or context.")
+    with transaction.atomic():
+        annotation = _lock(annotation_id, None)
+        policy.check(user, Action.EDIT_EVIDENCE, annotation)
+        evidence = Evidence.objects.create(
+            annotation=annotation,
+            source=source,
+            stance=stance,
+            excerpt=excerpt.strip(),
+            locator=locator.strip(),
+            added_by=user,
+        )
+        _record(
+            annotation,
+            user,
+            HistoryAction.EVIDENCE_ADDED,
+            changes={"evidence": evidence.pk, "source": source.url, "stance": stance},
+        )
+    return evidence
+
+
+def evidence_remove(*, evidence_id: int, user) -> Evidence:
+    """Mark evidence removed (kept for the history, never deleted)."""
+    with transaction.atomic():
+        evidence = Evidence.objects.select_related("source").get(pk=evidence_id)
+        annotation = _lock(evidence.annotation_id, None)
+        policy.check(user, Action.EDIT_EVIDENCE, annotation)
+        if evidence.removed_at is not None:
+            raise WorkflowError("This evidence was already removed.")
+        evidence.removed_at = timezone.now()
+        evidence.removed_by = user
+        evidence.save(update_fields=["removed_at", "removed_by"])
+        _record(
+            annotation,
+            user,
+            HistoryAction.EVIDENCE_REMOVED,
+            changes={"evidence": evidence.pk, "source": evidence.source.url},
+        )
+    return evidence
+

@@ -1,0 +1,135 @@
+"""Shared fixtures: personas for each role, settings for tests, and Playwright on Chromium."""
+
+import os
+
+import pytest
+from django.conf import settings as django_settings
+
+from annotations.policy import Role
+
+from .factories import ArticleFactory, UserFactory
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    """Fast hashing, a fresh throttle cache for each test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{os.getpid()}-{id(settings)}",
+        }
+    }
+
+
+@pytest.fixture
+def annotator(db):
+    return UserFactory(username="anna", role=Role.ANNOTATOR)
+
+
+@pytest.fixture
+def other_annotator(db):
+    return UserFactory(username="otto", role=Role.ANNOTATOR)
+
+
+@pytest.fixture
+def reviewer(db):
+    return UserFactory(username="rita", role=Role.REVIEWER)
+
+
+@pytest.fixture
+def other_reviewer(db):
+    return UserFactory(username="rolf", role=Role.REVIEWER)
+
+
+@pytest.fixture
+def editor(db):
+    return UserFactory(username="edith", role=Role.EDITOR)
+
+
+@pytest.fixture
+def researcher(db):
+    return UserFactory(username="ruth", role=Role.RESEARCHER)
+
+
+@pytest.fixture
+def outsider(db):
+    """Logged in, but in no role at all."""
+    return UserFactory(username="olga")
+
+
+@pytest.fixture
+def article(db):
+    return ArticleFactory()
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) -> the test client logged in as that user."""
+
+    def log_in(user):
+        client.force_login(user)
+        return client
+
+    return log_in
+
+
+# ---- Browser tests (Playwright driving Debian's Chromium) ----
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-sync",
+            "--disable-background-networking",
+            "--disable-component-update",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def playwright(playwright):
+    # Playwright's sync API keeps an asyncio loop running in the main thread; Django's ORM
+    # (factories, live_server's flush) refuses to run then unless this is set.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield playwright
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def logged_in_page(live_server, browser):
+    """logged_in_page(user) -> a new Playwright page whose session is that user's.
+
+    The session cookie is made on the server side (force_login), so browser tests spend
+    their time on the screen under test, not on the login form (tested on its own).
+    """
+    from django.test import Client
+
+    contexts = []
+
+    def open_as(user, viewport=None):
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+        context = browser.new_context(
+            base_url=live_server.url, viewport=viewport or {"width": 1400, "height": 900}
+        )
+        context.add_cookies(
+            [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()

@@ -1,0 +1,147 @@
+"""factory-boy factories for every model; personas get their role through `role=`."""
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from annotations import models
+from annotations.policy import Role
+from annotations.text import quote_context
+
+DEFAULT_BODY = (
+    "The minister said “exports rose 30 percent to US$518.4 billion” in 2024.\n\n"
+    "More than 200 projects were built, officials said."
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def role(user, create, extracted, **kwargs):
+        """UserFactory(role="reviewer") puts the user in that role's group."""
+        if create and extracted:
+            user.groups.add(Group.objects.get(name=Role(extracted).value))
+            if extracted == Role.EDITOR:
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
+
+
+class ImportBatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ImportBatch
+
+    filename = "fixture.txt"
+    format = "text"
+    file_checksum = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Article
+
+    title = factory.Sequence(lambda n: f"Article {n}")
+    body = factory.Sequence(lambda n: f"{DEFAULT_BODY}\n\nArticle number {n}.")
+    publisher = "Example News"
+    url = factory.Sequence(lambda n: f"https://news.example.org/articles/{n}")
+    published = factory.Faker("date_between", start_date="-2y", end_date="today")
+    language = "en"
+
+
+class AnnotationFactory(factory.django.DjangoModelFactory):
+    """A span of the article; pass `phrase=` to anchor it on the first occurrence of a phrase."""
+
+    class Meta:
+        model = models.Annotation
+        exclude = ("phrase",)
+
+    article = factory.SubFactory(ArticleFactory)
+    author = factory.SubFactory(UserFactory, role=Role.ANNOTATOR)
+    kind = models.Kind.CLAIM
+    phrase = "exports rose 30 percent"
+    start = factory.LazyAttribute(lambda a: a.article.body.index(a.phrase))
+    end = factory.LazyAttribute(lambda a: a.start + len(a.phrase))
+    exact = factory.LazyAttribute(lambda a: a.article.body[a.start : a.end])
+    prefix = factory.LazyAttribute(lambda a: quote_context(a.article.body, a.start, a.end)[0])
+    suffix = factory.LazyAttribute(lambda a: quote_context(a.article.body, a.start, a.end)[1])
+    state = models.State.DRAFT
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Source
+
+    url = factory.Sequence(lambda n: f"https://stats.example.org/tables/{n}")
+    title = factory.Sequence(lambda n: f"Trade statistics table {n}")
+    publisher = "Statistics Office"
+    kind = models.SourceKind.STATISTICS
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Evidence
+
+    annotation = factory.SubFactory(AnnotationFactory)
+    source = factory.SubFactory(SourceFactory)
+    stance = models.Stance.SUPPORTS
+    excerpt = "Exports: +30.1 %"
+    locator = "Table 2"
+    added_by = factory.SubFactory(UserFactory, role=Role.REVIEWER)
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Review
+
+    annotation = factory.SubFactory(AnnotationFactory)
+    reviewer = factory.SubFactory(UserFactory, role=Role.REVIEWER)
+    outcome = models.ReviewOutcome.VERIFIED
+    verdict = models.Verdict.ACCURATE
+    rationale = "Matches the official table."
+
+
+class HistoryEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.HistoryEntry
+
+    annotation = factory.SubFactory(AnnotationFactory)
+    actor = factory.SelfAttribute("annotation.author")
+    action = models.HistoryAction.CREATED
+    to_state = models.State.DRAFT
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ApiToken
+
+    user = factory.SubFactory(UserFactory, role=Role.RESEARCHER)
+    name = "analysis script"
+    prefix = factory.Sequence(lambda n: f"wbt_{n:06d}")
+    key_hash = factory.Sequence(lambda n: f"{n:064x}")
+
+
+def verified_annotation(**kwargs) -> models.Annotation:
+    """A verified annotation with one evidence item and its review, as the workflow leaves it."""
+    from django.utils import timezone
+
+    reviewer = kwargs.pop("reviewer", None) or UserFactory(role=Role.REVIEWER)
+    verdict = kwargs.pop("verdict", models.Verdict.ACCURATE)
+    now = timezone.now()
+    annotation = AnnotationFactory(
+        state=models.State.VERIFIED,
+        reviewer=reviewer,
+        submitted_at=now,
+        taken_at=now,
+        decided_at=now,
+        **kwargs,
+    )
+    EvidenceFactory(annotation=annotation, added_by=reviewer)
+    ReviewFactory(annotation=annotation, reviewer=reviewer, verdict=verdict)
+    return annotation
