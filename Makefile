@@ -60,8 +60,9 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Benchmarks: every bench/bench_*.py, each on its own throwaway database; medians, not asserts.
 bench: $(VENV)/.installed-dev
-	$(PY) bench/run.py
+	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 postgres:
 	@pg_isready -q -h 127.0.0.1 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
