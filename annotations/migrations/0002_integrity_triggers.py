@@ -67,7 +67,8 @@ POSTGRES_FORWARD = [
         article_body text;
     BEGIN
         SELECT body INTO article_body FROM annotations_article WHERE id = NEW.article_id;
-        IF NEW."end" > length(article_body)
+        IF NEW."end" <= NEW.start
+           OR NEW."end" > length(article_body)
            OR NEW.exact IS DISTINCT FROM substr(article_body, NEW.start + 1, NEW."end" - NEW.start)
         THEN
             RAISE EXCEPTION 'annotation span does not match the article body'
