@@ -66,9 +66,12 @@ POSTGRES_FORWARD = [
     DECLARE
         article_body text;
     BEGIN
+        IF NEW."end" <= NEW.start THEN
+            RAISE EXCEPTION 'annotation span is empty or reversed'
+                USING ERRCODE = 'check_violation';
+        END IF;
         SELECT body INTO article_body FROM annotations_article WHERE id = NEW.article_id;
-        IF NEW."end" <= NEW.start
-           OR NEW."end" > length(article_body)
+        IF NEW."end" > length(article_body)
            OR NEW.exact IS DISTINCT FROM substr(article_body, NEW.start + 1, NEW."end" - NEW.start)
         THEN
             RAISE EXCEPTION 'annotation span does not match the article body'
