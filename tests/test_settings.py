@@ -19,11 +19,18 @@ PRODUCTION_ENV = {
 }
 
 
+# Set by workbench/testing.py for the test run; production has none of them.
+TEST_ONLY_VARIABLES = {
+    "WORKBENCH_DEBUG", "WORKBENCH_PLAIN_STATIC", "SECRET_KEY", "DATABASE_URL",
+    "SECURE_SSL_REDIRECT", "SECURE_COOKIES",
+}
+
+
 def manage(*args, **env_overrides):
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("WORKBENCH_DEBUG", "WORKBENCH_PLAIN_STATIC", "SECRET_KEY", "DATABASE_URL")
+        if key not in TEST_ONLY_VARIABLES
     }
     env.update(env_overrides)
     return subprocess.run(

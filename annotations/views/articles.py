@@ -1,6 +1,7 @@
 """The article list and the article page."""
 
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
@@ -21,8 +22,10 @@ def get_article_for(user, article_id: int) -> Article:
 def article_list(request):
     policy.check(request.user, Action.VIEW_ARTICLES)
     query = request.GET.get("q", "").strip()
-    articles = Article.objects.with_counts().only(
-        "id", "title", "publisher", "published", "language", "created_at"
+    articles = (
+        Article.objects.with_counts()
+        .only("id", "title", "publisher", "published", "language", "created_at")
+        .order_by(F("published").desc(nulls_last=True), "-id")
     )
     if query:
         articles = articles.filter(title__icontains=query)

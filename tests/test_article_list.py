@@ -1,0 +1,96 @@
+"""The article list: who may see it, search, pagination, counts, bounded queries."""
+
+import pytest
+from django.urls import reverse
+
+from annotations.models import Kind, State
+
+from .factories import AnnotationFactory, ArticleFactory
+
+pytestmark = pytest.mark.django_db
+URL = reverse("article_list")
+
+
+@pytest.mark.parametrize("persona", ["annotator", "reviewer", "editor"])
+def test_it_lists_articles_for_every_role_that_reads_them(persona, request, client_for):
+    ArticleFactory(title="Trade rose sharply")
+
+    response = client_for(request.getfixturevalue(persona)).get(URL)
+
+    assert response.status_code == 200
+    assert "Trade rose sharply" in response.text
+
+
+def test_it_redirects_anonymous_visitors_to_login(client):
+    response = client.get(URL)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("persona", ["researcher", "outsider"])
+def test_it_forbids_users_whose_role_does_not_read_articles(persona, request, client_for):
+    response = client_for(request.getfixturevalue(persona)).get(URL)
+
+    assert response.status_code == 403
+
+
+def test_it_rejects_post(client_for, annotator):
+    assert client_for(annotator).post(URL).status_code == 405
+
+
+def test_it_searches_titles(client_for, annotator):
+    ArticleFactory(title="Lula visits Beijing")
+    ArticleFactory(title="Carney and the tariffs")
+
+    response = client_for(annotator).get(URL, {"q": "lula"})
+
+    assert "Lula visits Beijing" in response.text
+    assert "Carney and the tariffs" not in response.text
+
+
+def test_it_paginates_25_a_page(client_for, annotator):
+    ArticleFactory.create_batch(30)
+
+    first = client_for(annotator).get(URL)
+    second = client_for(annotator).get(URL, {"page": 2})
+
+    assert len(first.context["page"].object_list) == 25
+    assert len(second.context["page"].object_list) == 5
+    assert "Page 2 of 2" in second.text
+
+
+def test_it_shows_counts_per_kind_and_state(client_for, annotator):
+    article = ArticleFactory()
+    AnnotationFactory(article=article, kind=Kind.CLAIM)
+    AnnotationFactory(article=article, kind=Kind.NUMBER, phrase="30 percent")
+    AnnotationFactory(article=article, kind=Kind.NUMBER, phrase="US$518.4 billion",
+                      state=State.WITHDRAWN)
+
+    response = client_for(annotator).get(URL)
+
+    row = response.context["page"].object_list[0]
+    assert (row.count_claim, row.count_number, row.count_quotation) == (1, 1, 0)
+    assert "2 draft" in response.text
+
+
+def test_it_escapes_titles(client_for, annotator):
+    ArticleFactory(title="<script>alert(1)</script> headline")
+
+    response = client_for(annotator).get(URL)
+
+    assert "<script>alert(1)</script>" not in response.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; headline" in response.text
+
+
+def test_its_query_count_does_not_grow_with_articles_or_annotations(
+    client_for, annotator, django_assert_max_num_queries
+):
+    for article in ArticleFactory.create_batch(25):
+        AnnotationFactory(article=article)
+        AnnotationFactory(article=article, kind=Kind.NUMBER, phrase="30 percent")
+    client = client_for(annotator)
+
+    with django_assert_max_num_queries(8):
+        response = client.get(URL)
+    assert response.status_code == 200
