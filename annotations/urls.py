@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import accounts, articles
+from .views import accounts, articles, importing
 
 urlpatterns = [
     # Accounts
@@ -11,4 +11,6 @@ urlpatterns = [
     # Articles
     path("", articles.article_list, name="article_list"),
     path("articles/<int:article_id>/", articles.article_detail, name="article_detail"),
+    # Import
+    path("import/", importing.import_upload, name="import_upload"),
 ]
