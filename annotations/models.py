@@ -239,7 +239,9 @@ class Annotation(models.Model):
             models.Index(fields=["state", "decided_at", "id"], name="annotation_export_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(start__lt=F("end")), name="annotation_start_before_end"),
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="annotation_start_before_end"
+            ),
             models.CheckConstraint(
                 condition=Q(end=F("start") + Length("exact")),
                 name="annotation_exact_matches_span_length",
@@ -317,7 +319,9 @@ class Source(models.Model):
         ordering = ["title", "id"]
         constraints = [
             models.CheckConstraint(condition=~Q(url=""), name="source_url_not_empty"),
-            models.CheckConstraint(condition=Q(kind__in=SourceKind.values), name="source_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind__in=SourceKind.values), name="source_kind_valid"
+            ),
         ]
 
     def __str__(self):
@@ -354,7 +358,9 @@ class Evidence(models.Model):
         ordering = ["created_at", "id"]
         verbose_name_plural = "evidence"
         constraints = [
-            models.CheckConstraint(condition=Q(stance__in=Stance.values), name="evidence_stance_valid"),
+            models.CheckConstraint(
+                condition=Q(stance__in=Stance.values), name="evidence_stance_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(removed_at__isnull=True, removed_by__isnull=True)
                 | Q(removed_at__isnull=False, removed_by__isnull=False),

@@ -122,9 +122,7 @@ def logged_in_page(live_server, browser):
         context = browser.new_context(
             base_url=live_server.url, viewport=viewport or {"width": 1400, "height": 900}
         )
-        context.add_cookies(
-            [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
-        )
+        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)

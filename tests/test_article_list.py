@@ -64,8 +64,9 @@ def test_it_shows_counts_per_kind_and_state(client_for, annotator):
     article = ArticleFactory()
     AnnotationFactory(article=article, kind=Kind.CLAIM)
     AnnotationFactory(article=article, kind=Kind.NUMBER, phrase="30 percent")
-    AnnotationFactory(article=article, kind=Kind.NUMBER, phrase="US$518.4 billion",
-                      state=State.WITHDRAWN)
+    AnnotationFactory(
+        article=article, kind=Kind.NUMBER, phrase="US$518.4 billion", state=State.WITHDRAWN
+    )
 
     response = client_for(annotator).get(URL)
 

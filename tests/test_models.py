@@ -121,8 +121,9 @@ def test_annotation_span_cannot_be_moved_off_its_text_by_an_update():
     annotation = AnnotationFactory()
 
     with refused(), transaction.atomic():
-        Annotation.objects.filter(pk=annotation.pk).update(start=annotation.start + 1,
-                                                           end=annotation.end + 1)
+        Annotation.objects.filter(pk=annotation.pk).update(
+            start=annotation.start + 1, end=annotation.end + 1
+        )
 
 
 def test_number_attributes_only_on_numbers():
@@ -214,8 +215,9 @@ def test_with_counts_counts_live_annotations_by_kind_and_state():
 
 def test_evidence_live_excludes_removed_items(reviewer):
     evidence = EvidenceFactory()
-    EvidenceFactory(annotation=evidence.annotation, removed_at="2026-01-01T00:00:00Z",
-                    removed_by=reviewer)
+    EvidenceFactory(
+        annotation=evidence.annotation, removed_at="2026-01-01T00:00:00Z", removed_by=reviewer
+    )
 
     assert list(Evidence.objects.live()) == [evidence]
 

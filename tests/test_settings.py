@@ -21,21 +21,25 @@ PRODUCTION_ENV = {
 
 # Set by workbench/testing.py for the test run; production has none of them.
 TEST_ONLY_VARIABLES = {
-    "WORKBENCH_DEBUG", "WORKBENCH_PLAIN_STATIC", "SECRET_KEY", "DATABASE_URL",
-    "SECURE_SSL_REDIRECT", "SECURE_COOKIES",
+    "WORKBENCH_DEBUG",
+    "WORKBENCH_PLAIN_STATIC",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_COOKIES",
 }
 
 
 def manage(*args, **env_overrides):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in TEST_ONLY_VARIABLES
-    }
+    env = {key: value for key, value in os.environ.items() if key not in TEST_ONLY_VARIABLES}
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -77,7 +81,10 @@ def test_debug_is_off_unless_asked():
     show_debug = ["shell", "-c", "from django.conf import settings; print(settings.DEBUG)"]
 
     assert manage(*show_debug, **PRODUCTION_ENV).stdout.strip().splitlines()[-1] == "False"
-    assert manage(*show_debug, **PRODUCTION_ENV, WORKBENCH_DEBUG="1").stdout.strip().splitlines()[-1] == "True"
+    assert (
+        manage(*show_debug, **PRODUCTION_ENV, WORKBENCH_DEBUG="1").stdout.strip().splitlines()[-1]
+        == "True"
+    )
 
 
 def test_the_content_security_policy_forbids_inline_and_eval(client):

@@ -34,9 +34,7 @@ class ThrottledLoginView(auth_views.LoginView):
         if _is_throttled(request):
             minutes = max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS // 60)
             form = self.get_form()
-            form.add_error(
-                None, f"Too many failed attempts. Try again in {minutes} minutes."
-            )
+            form.add_error(None, f"Too many failed attempts. Try again in {minutes} minutes.")
             response = self.form_invalid(form)
             response.status_code = 429
             return response
