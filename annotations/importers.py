@@ -32,6 +32,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 
 from .models import Article, ImportBatch, body_checksum
 from .text import normalise_body, normalise_line
@@ -170,16 +171,12 @@ def read_limited(file: BinaryIO, *, filename: str, max_bytes: int) -> bytes:
 
 
 def _too_large(filename: str, size: int | None, max_bytes: int) -> ImportFailed:
-    actual = f" ({_megabytes(size)})" if size is not None else ""
+    actual = f" ({filesizeformat(size)})" if size is not None else ""
     return _fail(
         filename,
-        f"The file is too large{actual}: the limit is {_megabytes(max_bytes)}. "
+        f"The file is too large{actual}: the limit is {filesizeformat(max_bytes)}. "
         "Split it into smaller files.",
     )
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
 
 
 def decode(data: bytes, *, filename: str) -> str:
@@ -205,9 +202,8 @@ def decode(data: bytes, *, filename: str) -> str:
         line = data.count(b"\n", 0, offset) + 1
         raise _fail(
             filename,
-            f"Invalid UTF-8 at byte offset {offset} (line {line}): "
-            f"byte 0x{data[offset]:02x} cannot start or continue a character. "
-            "Save the file as UTF-8.",
+            f"Invalid UTF-8 on line {line}: byte 0x{data[offset]:02x} cannot start or "
+            "continue a character. Save the file as UTF-8.",
             byte_offset=offset,
         ) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -408,7 +408,9 @@ def test_file_over_the_size_limit_is_refused_before_it_is_read(db, settings):
             raise AssertionError("an oversized file must not be read")
 
     before = database_state()
-    with pytest.raises(ImportFailed, match=r"big\.txt: The file is too large .*limit is 100 bytes"):
+    with pytest.raises(
+        ImportFailed, match="big\\.txt: The file is too large .*limit is 100\u00a0bytes"
+    ):
         import_file(Upload(), filename="big.txt")
     assert database_state() == before
 
