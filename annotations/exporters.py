@@ -90,13 +90,14 @@ class ExportFilters:
 # ---- Which annotations, in which order ----
 
 
-def verified_for_export(filters: ExportFilters = ExportFilters()) -> QuerySet[Annotation]:
+def verified_for_export(filters: ExportFilters | None = None) -> QuerySet[Annotation]:
     """Verified annotations with what a record needs, oldest verification first.
 
     The verdict and rationale come from the latest verifying review (the latest decides)
     as subqueries of the one main query; articles and live evidence with their sources are
     prefetched per chunk by `iterator(chunk_size=…)`.
     """
+    filters = filters or ExportFilters()
     latest_verification = Review.objects.filter(
         annotation=OuterRef("pk"), outcome=ReviewOutcome.VERIFIED
     ).order_by("-created_at", "-id")
@@ -187,8 +188,10 @@ def decimal_text(value: Decimal | None) -> str | None:
     if value is None:
         return None
     if value == 0:
-        return "0"
-    return format(value.normalize(), "f")
+        return "0"  # not "-0" or "0.0000000000"
+    # format(…, "f") is exact; Decimal.normalize() would round to the context's 28 digits.
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _text_or_none(value: str) -> str | None:
@@ -594,13 +597,13 @@ class ExportStream:
     def __init__(
         self,
         export_format: str,
-        filters: ExportFilters = ExportFilters(),
+        filters: ExportFilters | None = None,
         *,
         exported_at: datetime | None = None,
         chunk_size: int = CHUNK_SIZE,
     ):
         self.format = FORMATS[export_format]
-        self.filters = filters
+        self.filters = filters or ExportFilters()
         self.exported_at = exported_at or timezone.now()
         self.chunk_size = chunk_size
         self.records = 0
@@ -629,7 +632,7 @@ class ExportStream:
 
 
 def stream_export(
-    export_format: str, filters: ExportFilters = ExportFilters(), **options
+    export_format: str, filters: ExportFilters | None = None, **options
 ) -> ExportStream:
     """The export in `export_format` ("json", "jsonl", "w3c", "claimreview") as text pieces."""
     return ExportStream(export_format, filters, **options)

@@ -1,0 +1,214 @@
+"""The schema.org ClaimReview export: Google's profile, checked against schema.org's vocabulary."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from annotations.exporters import CLAIM_REVIEWED_MAX, ExportFilters, shorten, stream_export
+from annotations.models import Kind
+
+from .export_corpus import RAIL_CLAIM, build_corpus
+
+pytestmark = pytest.mark.django_db
+
+VOCABULARY = Path("/work/shared/conformance/claimreview/schemaorg-30.0-vocab-compact.json")
+EXAMPLES = Path("/work/shared/conformance/claimreview")
+LITERAL_RANGES = {"Text", "URL", "Date", "DateTime", "Number", "Integer", "Float", "Boolean"}
+
+
+@pytest.fixture(autouse=True)
+def _settings(settings):
+    settings.PUBLIC_BASE_URL = "https://workbench.example.org"
+    settings.CLAIMREVIEW_AUTHOR_NAME = "Example Fact Desk"
+    settings.CLAIMREVIEW_AUTHOR_URL = "https://factdesk.example.org/"
+
+
+@pytest.fixture
+def corpus():
+    return build_corpus()
+
+
+def reviews(filters=None):
+    return json.loads("".join(stream_export("claimreview", filters)))
+
+
+def by_url(corpus):
+    return {review["url"].rsplit("-", 1)[1]: review for review in reviews()}
+
+
+def review_of(corpus, name):
+    return by_url(corpus)[str(corpus.verified[name].pk)]
+
+
+def test_only_verified_claims_and_numbers_are_reviewed(corpus):
+    expected = {
+        str(annotation.pk)
+        for annotation in corpus.verified.values()
+        if annotation.kind in (Kind.CLAIM, Kind.NUMBER)
+    }
+
+    assert set(by_url(corpus)) == expected
+    assert reviews(ExportFilters(kind=Kind.QUOTATION)) == []
+
+
+def test_every_review_has_the_fields_googles_profile_requires(corpus):
+    for review in reviews():
+        assert review["@context"] == "https://schema.org"
+        assert review["@type"] == "ClaimReview"
+        assert review["url"].startswith("https://workbench.example.org/articles/")
+        assert 0 < len(review["claimReviewed"]) < 75
+        assert review["author"] == {
+            "@type": "Organization",
+            "name": "Example Fact Desk",
+            "url": "https://factdesk.example.org/",
+        }
+        assert review["datePublished"] == "2025-03-03"
+        rating = review["reviewRating"]
+        assert rating["@type"] == "Rating"
+        assert rating["bestRating"] == 5 and rating["worstRating"] == 1
+        assert rating["alternateName"]
+        if "ratingValue" in rating:
+            assert rating["worstRating"] <= rating["ratingValue"] <= rating["bestRating"]
+        claim = review["itemReviewed"]
+        assert claim["@type"] == "Claim"
+        assert claim["appearance"]["@type"] == "CreativeWork"
+        assert claim["appearance"]["url"].startswith("http")
+        assert claim["appearance"]["headline"]
+
+
+def test_the_rating_follows_the_verdict_scale(corpus):
+    ratings = {
+        name: review_of(corpus, name)["reviewRating"]
+        for name in ("exports_claim", "exports_number", "analysts_claim", "rail_claim")
+    }
+
+    assert ratings["exports_claim"]["ratingValue"] == 4
+    assert ratings["exports_claim"]["alternateName"] == "Mostly accurate"
+    assert ratings["exports_number"]["ratingValue"] == 1
+    assert ratings["analysts_claim"]["ratingValue"] == 3
+    assert ratings["rail_claim"]["alternateName"] == "Inaccurate"
+
+
+def test_unverifiable_has_a_name_but_no_rating_value(corpus):
+    rating = review_of(corpus, "projects_number")["reviewRating"]
+
+    assert "ratingValue" not in rating
+    assert rating["alternateName"] == "Unverifiable"
+
+
+def test_a_long_claim_is_cut_at_a_word_with_an_ellipsis(corpus):
+    claim_reviewed = review_of(corpus, "rail_claim")["claimReviewed"]
+
+    assert len(RAIL_CLAIM) > 75
+    assert len(claim_reviewed) <= CLAIM_REVIEWED_MAX < 75
+    assert claim_reviewed.endswith("…")
+    assert RAIL_CLAIM.startswith(claim_reviewed[:-1])
+    assert RAIL_CLAIM[len(claim_reviewed) - 1] == " "  # the cut falls between words
+
+
+def test_a_short_claim_is_reviewed_word_for_word(corpus):
+    assert review_of(corpus, "analysts_claim")["claimReviewed"] == "Analysts 👍 were not convinced"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("short", "short"),
+        ("line\nbreaks   and  spaces", "line breaks and spaces"),
+        ("x" * 100, "x" * 73 + "…"),
+        ("a" * 74, "a" * 74),
+    ],
+)
+def test_shorten_keeps_one_line_under_the_limit(text, expected):
+    assert shorten(text) == expected
+
+
+def test_the_claim_author_is_the_claimant_else_the_enclosing_speaker_else_the_publisher(corpus):
+    assert review_of(corpus, "analysts_claim")["itemReviewed"]["author"] == {
+        "@type": "Person",
+        "name": "Analysts",
+    }
+    # No claimant, but said inside the minister's verified quotation.
+    for name in ("exports_claim", "exports_number"):
+        assert review_of(corpus, name)["itemReviewed"]["author"] == {
+            "@type": "Person",
+            "name": "the minister",
+        }
+    assert review_of(corpus, "projects_number")["itemReviewed"]["author"] == {
+        "@type": "Organization",
+        "name": "Example News",
+    }
+
+
+def test_the_appearance_is_the_article(corpus):
+    claim = review_of(corpus, "exports_claim")["itemReviewed"]
+
+    assert claim["appearance"] == {
+        "@type": "CreativeWork",
+        "url": "https://news.example.org/2025/03/exports-record",
+        "headline": "Exports hit a record, minister says",
+        "publisher": {"@type": "Organization", "name": "Example News"},
+        "datePublished": "2025-03-01",
+    }
+    assert claim["datePublished"] == "2025-03-01"
+
+
+def test_an_article_without_url_or_publisher_appears_as_its_workbench_page(corpus):
+    claim = review_of(corpus, "rail_claim")["itemReviewed"]
+
+    assert claim["appearance"]["url"] == f"https://workbench.example.org/articles/{corpus.rail.pk}/"
+    assert "datePublished" not in claim  # unknown, not invented
+    assert claim["author"] == {"@type": "Person", "name": "Officials"}
+
+
+def test_every_property_is_schema_org_vocabulary_used_on_a_type_that_has_it(corpus):
+    vocabulary = json.loads(VOCABULARY.read_text(encoding="utf-8"))
+    classes, properties = vocabulary["classes"], vocabulary["properties"]
+
+    def ancestors(type_name):
+        seen, todo = set(), [type_name]
+        while todo:
+            current = todo.pop()
+            if current not in seen:
+                seen.add(current)
+                todo.extend(classes.get(current, {}).get("sub", []))
+        return seen
+
+    def check(node):
+        node_types = ancestors(node["@type"])
+        assert node["@type"] in classes
+        for key, value in node.items():
+            if key.startswith("@"):
+                continue
+            assert key in properties, key
+            assert node_types & set(properties[key]["domain"]), (node["@type"], key)
+            ranges = set(properties[key]["range"])
+            if isinstance(value, dict):
+                assert ancestors(value["@type"]) & ranges, (key, value["@type"])
+                check(value)
+            else:
+                assert ranges & LITERAL_RANGES, key
+
+    for review in reviews():
+        check(review)
+
+
+def test_our_reviews_use_the_shape_of_the_schema_org_examples(corpus):
+    examples = [
+        json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+        for name in ("schemaorg-eg-0324.jsonld", "schemaorg-eg-0325.jsonld")
+    ]
+    example_keys = set().union(*(set(example) for example in examples))
+
+    for review in reviews():
+        # Everything the examples put at the top level that Google requires, we have too.
+        assert (
+            {"@context", "@type", "datePublished", "url", "author", "claimReviewed"}
+            <= set(review)
+            <= example_keys | {"reviewRating", "itemReviewed", "reviewBody"}
+        )
+
+
+def test_an_empty_export_is_an_empty_array(db):
+    assert reviews() == []

@@ -1,0 +1,79 @@
+"""An export costs a constant number of queries per chunk, whatever the number of records."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from annotations import exporters
+from annotations.exporters import stream_export
+from annotations.models import Kind, SpeechType, Stance
+from annotations.policy import Role
+
+from .factories import ArticleFactory, EvidenceFactory, UserFactory, verified_annotation
+
+pytestmark = pytest.mark.django_db
+
+PHRASES = {
+    Kind.CLAIM: "exports rose 30 percent",
+    Kind.NUMBER: "US$518.4 billion",
+    Kind.QUOTATION: "exports rose 30 percent to US$518.4 billion",
+}
+
+
+@pytest.fixture
+def make_verified():
+    annotators = [UserFactory(role=Role.ANNOTATOR) for _ in range(3)]
+    reviewers = [UserFactory(role=Role.REVIEWER) for _ in range(3)]
+    articles = [ArticleFactory() for _ in range(4)]
+    made = []
+
+    def make(count):
+        for _ in range(count):
+            n = len(made)
+            kind = list(PHRASES)[n % 3]
+            attributes = {
+                Kind.CLAIM: {"claimant": "the minister"},
+                Kind.NUMBER: {"number_value": 518400000000, "number_unit": "USD"},
+                Kind.QUOTATION: {"speaker": "the minister", "speech_type": SpeechType.DIRECT},
+            }[kind]
+            annotation = verified_annotation(
+                article=articles[n % 4],
+                author=annotators[n % 3],
+                reviewer=reviewers[n % 3],
+                kind=kind,
+                phrase=PHRASES[kind],
+                **attributes,
+            )
+            EvidenceFactory(annotation=annotation, added_by=reviewers[n % 3], stance=Stance.CONTEXT)
+            made.append(annotation)
+        return made
+
+    return make
+
+
+def queries_for(export_format, **options):
+    with CaptureQueriesContext(connection) as context:
+        stream = stream_export(export_format, **options)
+        text = "".join(stream)
+    assert text
+    return len(context), stream.records
+
+
+@pytest.mark.parametrize("export_format", list(exporters.FORMATS))
+def test_exporting_10_or_200_records_costs_the_same_queries(make_verified, export_format):
+    make_verified(10)
+    few, few_records = queries_for(export_format)
+    make_verified(190)
+    many, many_records = queries_for(export_format)
+
+    assert many_records > few_records > 0
+    assert many == few == 3  # the annotations; per chunk: their articles, their evidence
+
+
+def test_each_chunk_costs_the_same_small_number_of_queries(make_verified):
+    make_verified(200)
+
+    queries, records = queries_for("json", chunk_size=50)
+
+    assert records == 200
+    assert queries == 1 + 4 * 2
