@@ -29,6 +29,8 @@ class Action(StrEnum):
     WITHDRAW_ANNOTATION = "withdraw_annotation"
     SUBMIT_ANNOTATION = "submit_annotation"
     VIEW_QUEUE = "view_queue"
+    VIEW_REVIEW_ITEM = "view_review_item"
+    ADD_SOURCE = "add_source"
     TAKE = "take"
     RELEASE = "release"
     EDIT_EVIDENCE = "edit_evidence"
@@ -76,6 +78,19 @@ ROLE_PERMISSIONS = {
 }
 
 REVIEW_PERMISSION = "annotations.review_annotation"
+REOPEN_PERMISSION = "annotations.reopen_annotation"
+
+# What a reviewer does to an item; all of them obey the four-eyes rule.
+REVIEW_ACTIONS = frozenset(
+    {
+        Action.TAKE,
+        Action.RELEASE,
+        Action.EDIT_EVIDENCE,
+        Action.VERIFY,
+        Action.REJECT,
+        Action.SEND_BACK,
+    }
+)
 
 # Actions that need only a permission, whatever the object.
 PERMISSION_FOR = {
@@ -83,6 +98,7 @@ PERMISSION_FOR = {
     Action.IMPORT_ARTICLES: "annotations.import_articles",
     Action.CREATE_ANNOTATION: "annotations.add_annotation",
     Action.VIEW_QUEUE: REVIEW_PERMISSION,
+    Action.ADD_SOURCE: "annotations.add_source",
     Action.EXPORT: "annotations.export_verified",
 }
 
@@ -100,42 +116,56 @@ def sync_roles() -> None:
         group.permissions.set(permissions)
 
 
+def _state_name(annotation: Annotation) -> str:
+    return annotation.get_state_display().lower()
+
+
 def _annotation_reason(user, action: Action, annotation: Annotation) -> str | None:
     """Why `user` may not do `action` to `annotation`, or None when they may."""
     is_author = annotation.author_id == user.pk
     is_reviewer = user.has_perm(REVIEW_PERMISSION)
+    is_editor = user.has_perm(REOPEN_PERMISSION)
+
+    if action == Action.VIEW_REVIEW_ITEM:
+        # Reviewers see every item; an author sees their own (to read the outcome).
+        if is_reviewer or is_author:
+            return None
+        return "Only reviewers and the author may open this review item."
 
     if action in (Action.EDIT_ANNOTATION, Action.WITHDRAW_ANNOTATION, Action.SUBMIT_ANNOTATION):
         if not is_author:
             return "Only the author may change this annotation."
+        if not user.has_perm(PERMISSION_FOR[Action.CREATE_ANNOTATION]):
+            return "Your role does not allow annotating."
         if annotation.state != State.DRAFT:
-            return f"This annotation is {annotation.get_state_display().lower()}, not a draft."
+            return f"This annotation is {_state_name(annotation)}, not a draft."
         return None
 
-    if action in (Action.TAKE, Action.RELEASE, Action.EDIT_EVIDENCE, Action.VERIFY,
-                  Action.REJECT, Action.SEND_BACK):
+    if action in REVIEW_ACTIONS:
         if not is_reviewer:
             return "Only reviewers may review annotations."
+        # Checked before anything else: the four-eyes rule holds for editors too.
         if is_author:
             return "You cannot review your own annotation (four-eyes rule)."
         if action == Action.TAKE:
             if annotation.state != State.SUBMITTED:
-                return f"This annotation is {annotation.get_state_display().lower()}, not waiting."
-            return None
-        if action == Action.RELEASE and user.has_perm("annotations.reopen_annotation"):
-            # Editors may put back an item a reviewer left behind.
-            if annotation.state != State.IN_REVIEW:
-                return "Only an item in review can be released."
+                return f"This annotation is {_state_name(annotation)}, not waiting for review."
             return None
         if annotation.state != State.IN_REVIEW:
-            return "Take this annotation for review first."
+            if action == Action.RELEASE:
+                return "Only an item in review can be released."
+            return f"This annotation is {_state_name(annotation)}: take it for review first."
+        if action == Action.RELEASE and is_editor:
+            return None  # editors may put back an item a reviewer left behind
         if annotation.reviewer_id != user.pk:
             return "Another reviewer holds this annotation."
         return None
 
     if action == Action.REOPEN:
-        if not user.has_perm("annotations.reopen_annotation"):
-            return "Only editors may reopen a verified annotation."
+        if not is_editor:
+            return "Only editors may reopen a decided annotation."
+        if is_author:
+            return "You cannot reopen your own annotation (four-eyes rule)."
         if annotation.state not in (State.VERIFIED, State.REJECTED):
             return "Only a verified or rejected annotation can be reopened."
         return None

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import accounts, articles, export, importing
+from .views import accounts, articles, export, importing, review
 
 urlpatterns = [
     # Accounts
@@ -13,6 +13,24 @@ urlpatterns = [
     path("articles/<int:article_id>/", articles.article_detail, name="article_detail"),
     # Import
     path("import/", importing.import_upload, name="import_upload"),
+    # Review
+    path("review/", review.review_queue, name="review_queue"),
+    path("review/take-next/", review.review_take_next, name="review_take_next"),
+    path("review/<int:annotation_id>/", review.review_item, name="review_item"),
+    path("review/<int:annotation_id>/take/", review.review_take, name="review_take"),
+    path("review/<int:annotation_id>/release/", review.review_release, name="review_release"),
+    path("review/<int:annotation_id>/decide/", review.review_decide, name="review_decide"),
+    path("review/<int:annotation_id>/sources/", review.review_source_add, name="review_source_add"),
+    path(
+        "review/<int:annotation_id>/evidence/",
+        review.review_evidence_add,
+        name="review_evidence_add",
+    ),
+    path(
+        "review/<int:annotation_id>/evidence/<int:evidence_id>/remove/",
+        review.review_evidence_remove,
+        name="review_evidence_remove",
+    ),
     # Export
     path("export/", export.export_page, name="export_page"),
     path("export/tokens/", export.export_token_create, name="export_token_create"),

@@ -26,6 +26,7 @@ from .models import (
     Review,
     ReviewOutcome,
     Source,
+    SpeechType,
     Stance,
     State,
     Verdict,
@@ -52,7 +53,13 @@ class StaleVersion(Exception):
 
 # The attribute fields of each kind; changing the kind clears the others.
 KIND_FIELDS = {
-    Kind.NUMBER: ["number_value", "number_unit", "number_scale", "number_qualifier", "number_counts"],
+    Kind.NUMBER: [
+        "number_value",
+        "number_unit",
+        "number_scale",
+        "number_qualifier",
+        "number_counts",
+    ],
     Kind.QUOTATION: ["speaker", "speech_type", "attribution_start", "attribution_end"],
     Kind.CLAIM: ["claimant", "check_worthy"],
 }
@@ -72,6 +79,8 @@ def _empty(field_name: str):
 def _jsonable(value):
     if isinstance(value, Decimal):
         return str(value.normalize()) if value == value.to_integral() else str(value)
+    if hasattr(value, "get_username"):
+        return value.get_username()
     return value
 
 
@@ -101,7 +110,9 @@ def check_span(article: Article, start, end, exact: str | None) -> SpanCheck:
     return SpanCheck(start, end, actual)
 
 
-def _check_attribution(annotation: Annotation) -> None:
+def _check_attributes(annotation: Annotation) -> None:
+    if annotation.speech_type and annotation.speech_type not in SpeechType.values:
+        raise WorkflowError("Speech is either direct or reported.")
     start, end = annotation.attribution_start, annotation.attribution_end
     if (start is None) != (end is None):
         raise WorkflowError("An attribution span needs both its start and its end.")
@@ -130,10 +141,14 @@ def _lock(annotation_id: int, version: int | None) -> Annotation:
     SQLite has no row locks; its transactions start IMMEDIATE (settings), which takes the
     database write lock at BEGIN, so the read-check-write below is serialised there too.
     """
-    queryset = Annotation.objects.select_related("article", "author")
+    queryset = Annotation.objects.select_related("article", "author", "reviewer")
     if connection.features.has_select_for_update:
+        # Only the annotation row: the reviewer is an outer join, which cannot be locked.
         queryset = queryset.select_for_update(of=("self",))
-    annotation = queryset.get(pk=annotation_id)
+    try:
+        annotation = queryset.get(pk=annotation_id)
+    except Annotation.DoesNotExist:
+        raise WorkflowError("This annotation does not exist.") from None
     if version is not None and int(version) != annotation.version:
         raise StaleVersion(annotation)
     return annotation
@@ -162,20 +177,17 @@ def annotation_create(
         prefix=prefix,
         suffix=suffix,
     )
+    changes = {"span": [None, [span.start, span.end]], "kind": [None, kind]}
     for name, value in (attributes or {}).items():
         if name not in KIND_FIELDS[Kind(kind)]:
             raise WorkflowError(f"{name} is not an attribute of a {kind}.")
         setattr(annotation, name, value)
-    _check_attribution(annotation)
+        if value != _empty(name):
+            changes[name] = [None, _jsonable(value)]
+    _check_attributes(annotation)
     with transaction.atomic():
         annotation.save()
-        _record(
-            annotation,
-            author,
-            HistoryAction.CREATED,
-            to_state=State.DRAFT,
-            changes={"span": [None, [span.start, span.end]], "kind": [None, kind]},
-        )
+        _record(annotation, author, HistoryAction.CREATED, to_state=State.DRAFT, changes=changes)
     return annotation
 
 
@@ -205,7 +217,11 @@ def annotation_update(*, annotation_id: int, user, version, changes: dict) -> An
             )
             if (span.start, span.end) != (annotation.start, annotation.end):
                 diff["span"] = [[annotation.start, annotation.end], [span.start, span.end]]
-                annotation.start, annotation.end, annotation.exact = span.start, span.end, span.exact
+                annotation.start, annotation.end, annotation.exact = (
+                    span.start,
+                    span.end,
+                    span.exact,
+                )
                 annotation.prefix, annotation.suffix = quote_context(
                     annotation.article.body, span.start, span.end
                 )
@@ -218,7 +234,7 @@ def annotation_update(*, annotation_id: int, user, version, changes: dict) -> An
             if old != value:
                 diff[name] = [_jsonable(old), _jsonable(value)]
                 setattr(annotation, name, value)
-        _check_attribution(annotation)
+        _check_attributes(annotation)
         if not diff:
             return annotation
         fields = ["kind", "start", "end", "exact", "prefix", "suffix", *ATTRIBUTE_FIELDS]
@@ -237,30 +253,38 @@ def _transition(
     to_state: State,
     comment: str = "",
     updates: dict | None = None,
+    changes: dict | None = None,
     precondition=None,
 ) -> Annotation:
+    """Lock, check the version and the policy, change the state, record who/when/what."""
+    updates = updates or {}
     with transaction.atomic():
         annotation = _lock(annotation_id, version)
         policy.check(user, action, annotation)
         if precondition is not None:
             precondition(annotation)
         from_state = annotation.state
+        diff = dict(changes or {})
+        if "reviewer" in updates and updates["reviewer"] != annotation.reviewer:
+            diff["reviewer"] = [_jsonable(annotation.reviewer), _jsonable(updates["reviewer"])]
         annotation.state = to_state
-        for name, value in (updates or {}).items():
+        for name, value in updates.items():
             setattr(annotation, name, value)
-        _save(annotation, ["state", *(updates or {})])
+        _save(annotation, ["state", *updates])
         _record(
             annotation,
             user,
             history_action,
             from_state=from_state,
             to_state=to_state,
+            changes=diff,
             comment=comment,
         )
     return annotation
 
 
 def annotation_withdraw(*, annotation_id: int, user, version) -> Annotation:
+    """The author takes back a draft; it stays in the history, never deleted."""
     return _transition(
         annotation_id=annotation_id,
         user=user,
@@ -294,6 +318,7 @@ def annotations_submit_all(*, article: Article, user) -> list[Annotation]:
 
 
 def annotation_take(*, annotation_id: int, reviewer, version=None) -> Annotation:
+    """Assign one waiting item to `reviewer` (four-eyes: never their own)."""
     return _transition(
         annotation_id=annotation_id,
         user=reviewer,
@@ -309,13 +334,15 @@ def queue_take_next(*, reviewer, waiting=None) -> Annotation | None:
     """Assign the oldest waiting item (optionally from a filtered queue) to `reviewer`.
 
     On PostgreSQL the candidate row is locked with SKIP LOCKED, so concurrent reviewers
-    each get a different item without waiting on each other. On SQLite the IMMEDIATE
-    transaction serialises takers; `_transition` re-reads the state under that lock, so an
-    item taken meanwhile is refused and the next candidate is tried.
+    each get a different item without waiting on each other; the lock is held until the
+    take commits. On SQLite the IMMEDIATE transaction holds the database write lock from
+    BEGIN, so takers run one after the other and each reads the queue as the previous one
+    left it. In both cases `annotation_take` re-checks the state under that lock: an item
+    taken meanwhile is refused (never taken twice) and the next candidate is tried.
     """
     policy.check(reviewer, Action.VIEW_QUEUE)
     waiting = (waiting if waiting is not None else Annotation.objects.all()).waiting()
-    waiting = waiting.exclude(author=reviewer)
+    waiting = waiting.exclude(author=reviewer).select_related(None)
     for _attempt in range(20):
         with transaction.atomic():
             candidates = waiting
@@ -332,6 +359,7 @@ def queue_take_next(*, reviewer, waiting=None) -> Annotation | None:
 
 
 def annotation_release(*, annotation_id: int, user, version=None) -> Annotation:
+    """Put an item in review back in the queue, in its old place (submitted_at is kept)."""
     return _transition(
         annotation_id=annotation_id,
         user=user,
@@ -353,15 +381,34 @@ def _require_reason(text: str, what: str) -> str:
 def _ready_to_verify(annotation: Annotation) -> None:
     if not annotation.evidence.live().exists():
         if annotation.kind == Kind.QUOTATION:
-            raise WorkflowError(
-                "Add a source where the quotation was said before verifying it."
-            )
+            raise WorkflowError("Add a source where the quotation was said before verifying it.")
         raise WorkflowError("Add at least one evidence item before verifying.")
 
 
-def _decide(*, annotation_id, reviewer, version, outcome, verdict, rationale, to_state,
-            action, history_action, precondition=None) -> Annotation:
+def _latest_verdict(annotation_id: int) -> str | None:
+    latest = Review.objects.filter(annotation_id=annotation_id).order_by("-created_at", "-id")
+    return latest.values_list("verdict", flat=True).first() or None
+
+
+def _decide(
+    *,
+    annotation_id,
+    reviewer,
+    version,
+    outcome: ReviewOutcome,
+    verdict: str,
+    rationale: str,
+    to_state: State,
+    action: Action,
+    history_action: HistoryAction,
+    updates: dict,
+    precondition=None,
+) -> Annotation:
+    """A reviewer's decision: the transition plus a Review row, in one transaction."""
     with transaction.atomic():
+        changes = {}
+        if verdict:
+            changes["verdict"] = [_latest_verdict(annotation_id), verdict]
         annotation = _transition(
             annotation_id=annotation_id,
             user=reviewer,
@@ -370,7 +417,8 @@ def _decide(*, annotation_id, reviewer, version, outcome, verdict, rationale, to
             history_action=history_action,
             to_state=to_state,
             comment=rationale,
-            updates={"decided_at": timezone.now()},
+            updates=updates,
+            changes=changes,
             precondition=precondition,
         )
         Review.objects.create(
@@ -383,8 +431,10 @@ def _decide(*, annotation_id, reviewer, version, outcome, verdict, rationale, to
     return annotation
 
 
-def annotation_verify(*, annotation_id: int, reviewer, version, verdict: str,
-                      rationale: str = "") -> Annotation:
+def annotation_verify(
+    *, annotation_id: int, reviewer, version, verdict: str, rationale: str = ""
+) -> Annotation:
+    """Verified with a verdict; claims and numbers need evidence, quotations a source."""
     if verdict not in Verdict.values:
         raise WorkflowError("Choose a verdict before verifying.")
     return _decide(
@@ -397,11 +447,13 @@ def annotation_verify(*, annotation_id: int, reviewer, version, verdict: str,
         to_state=State.VERIFIED,
         action=Action.VERIFY,
         history_action=HistoryAction.VERIFIED,
+        updates={"decided_at": timezone.now()},
         precondition=_ready_to_verify,
     )
 
 
 def annotation_reject(*, annotation_id: int, reviewer, version, rationale: str) -> Annotation:
+    """Not a fact worth keeping (wrong span, not a claim…): final, with a reason."""
     return _decide(
         annotation_id=annotation_id,
         reviewer=reviewer,
@@ -412,30 +464,24 @@ def annotation_reject(*, annotation_id: int, reviewer, version, rationale: str) 
         to_state=State.REJECTED,
         action=Action.REJECT,
         history_action=HistoryAction.REJECTED,
+        updates={"decided_at": timezone.now()},
     )
 
 
 def annotation_send_back(*, annotation_id: int, reviewer, version, comment: str) -> Annotation:
     """Changes requested: the item returns to its author as a draft, with the comment."""
-    comment = _require_reason(comment, "Sending back")
-    with transaction.atomic():
-        annotation = _transition(
-            annotation_id=annotation_id,
-            user=reviewer,
-            version=version,
-            action=Action.SEND_BACK,
-            history_action=HistoryAction.SENT_BACK,
-            to_state=State.DRAFT,
-            comment=comment,
-            updates={"reviewer": None, "taken_at": None, "submitted_at": None},
-        )
-        Review.objects.create(
-            annotation=annotation,
-            reviewer=reviewer,
-            outcome=ReviewOutcome.SENT_BACK,
-            rationale=comment,
-        )
-    return annotation
+    return _decide(
+        annotation_id=annotation_id,
+        reviewer=reviewer,
+        version=version,
+        outcome=ReviewOutcome.SENT_BACK,
+        verdict="",
+        rationale=_require_reason(comment, "Sending back"),
+        to_state=State.DRAFT,
+        action=Action.SEND_BACK,
+        history_action=HistoryAction.SENT_BACK,
+        updates={"reviewer": None, "taken_at": None, "submitted_at": None},
+    )
 
 
 def annotation_reopen(*, annotation_id: int, editor, version, reason: str) -> Annotation:
@@ -448,15 +494,33 @@ def annotation_reopen(*, annotation_id: int, editor, version, reason: str) -> An
         history_action=HistoryAction.REOPENED,
         to_state=State.SUBMITTED,
         comment=_require_reason(reason, "Reopening"),
-        updates={"reviewer": None, "taken_at": None, "decided_at": None,
-                 "submitted_at": timezone.now()},
+        updates={
+            "reviewer": None,
+            "taken_at": None,
+            "decided_at": None,
+            "submitted_at": timezone.now(),
+        },
     )
 
 
-def evidence_add(*, annotation_id: int, user, source: Source, stance: str,
-                 excerpt: str = "", locator: str = "") -> Evidence:
+LOCATOR_MAX_LENGTH = Evidence._meta.get_field("locator").max_length
+
+
+def evidence_add(
+    *, annotation_id: int, user, source: Source, stance: str, excerpt: str = "", locator: str = ""
+) -> Evidence:
+    """Link a source to the item under review. Only the reviewer holding it may.
+
+    Evidence does not bump the annotation's version: the holder is the only one who can
+    change it, and the verdict form already open on their screen must stay valid.
+    """
     if stance not in Stance.values:
         raise WorkflowError("Choose a stance: supports, refutes or context.")
+    if source is None or source.pk is None:
+        raise WorkflowError("Choose a source or add a new one.")
+    excerpt, locator = (excerpt or "").strip(), (locator or "").strip()
+    if len(locator) > LOCATOR_MAX_LENGTH:
+        raise WorkflowError(f"A locator has at most {LOCATOR_MAX_LENGTH} characters.")
     with transaction.atomic():
         annotation = _lock(annotation_id, None)
         policy.check(user, Action.EDIT_EVIDENCE, annotation)
@@ -464,25 +528,32 @@ def evidence_add(*, annotation_id: int, user, source: Source, stance: str,
             annotation=annotation,
             source=source,
             stance=stance,
-            excerpt=excerpt.strip(),
-            locator=locator.strip(),
+            excerpt=excerpt,
+            locator=locator,
             added_by=user,
         )
-        _record(
-            annotation,
-            user,
-            HistoryAction.EVIDENCE_ADDED,
-            changes={"evidence": evidence.pk, "source": source.url, "stance": stance},
-        )
+        changes = {"evidence": [None, evidence.pk], "source": [None, source.url]}
+        changes |= {
+            name: [None, value]
+            for name, value in (("stance", stance), ("excerpt", excerpt), ("locator", locator))
+            if value
+        }
+        _record(annotation, user, HistoryAction.EVIDENCE_ADDED, changes=changes)
     return evidence
 
 
 def evidence_remove(*, evidence_id: int, user) -> Evidence:
     """Mark evidence removed (kept for the history, never deleted)."""
     with transaction.atomic():
-        evidence = Evidence.objects.select_related("source").get(pk=evidence_id)
-        annotation = _lock(evidence.annotation_id, None)
+        annotation_id = (
+            Evidence.objects.filter(pk=evidence_id).values_list("annotation_id", flat=True).first()
+        )
+        if annotation_id is None:
+            raise WorkflowError("This evidence does not exist.")
+        annotation = _lock(annotation_id, None)
         policy.check(user, Action.EDIT_EVIDENCE, annotation)
+        # Read again under the annotation's lock: a concurrent removal is seen here.
+        evidence = Evidence.objects.select_related("source").get(pk=evidence_id)
         if evidence.removed_at is not None:
             raise WorkflowError("This evidence was already removed.")
         evidence.removed_at = timezone.now()
@@ -492,7 +563,10 @@ def evidence_remove(*, evidence_id: int, user) -> Evidence:
             annotation,
             user,
             HistoryAction.EVIDENCE_REMOVED,
-            changes={"evidence": evidence.pk, "source": evidence.source.url},
+            changes={
+                "evidence": [evidence.pk, None],
+                "source": [evidence.source.url, None],
+                "stance": [evidence.stance, None],
+            },
         )
     return evidence
-

@@ -1,0 +1,534 @@
+"""The Django admin: the editors' queue, and a read-mostly view of everything else.
+
+Nothing here writes around a rule. Annotations are read-only; changing one is an admin
+action (send back, reopen, release) that calls the workflow function for each item and
+reports every refusal. Reviews, history and evidence are read-only records. An article's
+body and checksum cannot change; sources are saved under their normalised url; tokens are
+revoked, never edited or deleted; and a non-superuser cannot grant superuser powers.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.template.response import TemplateResponse
+from django.utils.timesince import timesince
+
+from . import policy, workflow
+from .models import (
+    Annotation,
+    ApiToken,
+    Article,
+    Evidence,
+    HistoryEntry,
+    ImportBatch,
+    Review,
+    Source,
+    State,
+    Verdict,
+)
+from .sources import normalise_url
+
+EXCERPT_LENGTH = 60
+
+
+def _excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, workflow.WorkflowError):
+        return " ".join(error.messages)
+    return str(error) or "not allowed."
+
+
+def _is_changelist(request) -> bool:
+    match = request.resolver_match
+    return bool(match and match.url_name and match.url_name.endswith("_changelist"))
+
+
+class ReadOnlyAdminMixin:
+    """Records nobody edits here: they are written by the workflow, the importer, or not at all."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+
+# ---- Import batches and articles ----
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "filename",
+        "format",
+        "imported_by",
+        "created_at",
+        "imported_count",
+        "duplicate_count",
+    )
+    list_filter = ("format", ("imported_by", admin.RelatedOnlyFieldListFilter), "created_at")
+    list_select_related = ("imported_by",)
+    search_fields = ("filename", "file_checksum")
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "publisher",
+        "published",
+        "language",
+        "annotation_count",
+        "import_batch",
+    )
+    list_filter = ("language", "published", ("import_batch", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("import_batch",)
+    search_fields = ("title", "publisher", "url")
+    fields = (
+        "title",
+        "publisher",
+        "url",
+        "published",
+        "language",
+        "supersedes",
+        "import_batch",
+        "checksum",
+        "annotations_version",
+        "created_at",
+        "body",
+    )
+    # The body is what every offset points into: it never changes (a database trigger
+    # refuses it too). A corrected text is imported as a new article that supersedes this one.
+    readonly_fields = ("body", "checksum", "import_batch", "annotations_version", "created_at")
+    raw_id_fields = ("supersedes",)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).annotate(annotation_total=Count("annotations"))
+        return queryset.defer("body") if _is_changelist(request) else queryset
+
+    @admin.display(description="annotations", ordering="annotation_total")
+    def annotation_count(self, article):
+        return article.annotation_total
+
+    def has_add_permission(self, request):
+        return False  # articles come in through the importer, which normalises the body
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.annotations.exists():
+            return False  # its annotations point into it
+        return super().has_delete_permission(request, obj)
+
+
+# ---- Annotations: the editors' queue ----
+
+
+class EvidenceInline(ReadOnlyInline):
+    model = Evidence
+    fk_name = "annotation"
+    fields = ("source", "stance", "excerpt", "locator", "added_by", "created_at", "removed_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source", "added_by")
+
+
+class ReviewInline(ReadOnlyInline):
+    model = Review
+    fields = ("created_at", "reviewer", "outcome", "verdict", "rationale")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("reviewer")
+
+
+class HistoryInline(ReadOnlyInline):
+    model = HistoryEntry
+    fields = ("at", "actor", "action", "from_state", "to_state", "changes", "comment")
+    readonly_fields = fields
+    verbose_name = "history entry"
+    verbose_name_plural = "history"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class LatestVerdictFilter(admin.SimpleListFilter):
+    title = "verdict"
+    parameter_name = "verdict"
+
+    def lookups(self, request, model_admin):
+        return Verdict.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Verdict.values:
+            return queryset.filter(latest_verdict=self.value())
+        return queryset
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text="The annotator and the history show it.",
+    )
+
+
+@admin.register(Annotation)
+class AnnotationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The editors' queue. Every field is read-only: a change is an action, checked by the
+    workflow like anywhere else (attributes are the author's to edit, on the annotate screen)."""
+
+    list_display = (
+        "id",
+        "article_title",
+        "kind",
+        "excerpt",
+        "state",
+        "author",
+        "reviewer",
+        "verdict",
+        "age",
+    )
+    list_display_links = ("id", "excerpt")
+    list_filter = (
+        "state",
+        "kind",
+        LatestVerdictFilter,
+        ("author", admin.RelatedOnlyFieldListFilter),
+        ("reviewer", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("exact", "article__title", "author__username", "speaker", "claimant")
+    list_select_related = ("article", "author", "reviewer")
+    ordering = ("-submitted_at", "-id")
+    list_per_page = 50
+    fieldsets = (
+        (None, {"fields": ("article", "kind", "state", "version", "author", "reviewer")}),
+        ("Span", {"fields": ("start", "end", "exact", "prefix", "suffix")}),
+        (
+            "Attributes",
+            {
+                "fields": (
+                    "number_value",
+                    "number_unit",
+                    "number_scale",
+                    "number_qualifier",
+                    "number_counts",
+                    "speaker",
+                    "speech_type",
+                    "attribution_start",
+                    "attribution_end",
+                    "claimant",
+                    "check_worthy",
+                )
+            },
+        ),
+        (
+            "Times",
+            {"fields": ("created_at", "updated_at", "submitted_at", "taken_at", "decided_at")},
+        ),
+    )
+    inlines = (EvidenceInline, ReviewInline, HistoryInline)
+    actions = ("send_back", "reopen", "release")
+
+    def get_queryset(self, request):
+        latest = Review.objects.filter(annotation=OuterRef("pk")).order_by("-created_at", "-id")
+        return (
+            super()
+            .get_queryset(request)
+            .defer("article__body")
+            .annotate(latest_verdict=Subquery(latest.values("verdict")[:1]))
+        )
+
+    @admin.display(description="article", ordering="article__title")
+    def article_title(self, annotation):
+        return _excerpt(annotation.article.title, 50)
+
+    @admin.display(description="text", ordering="exact")
+    def excerpt(self, annotation):
+        return _excerpt(annotation.exact)
+
+    @admin.display(description="verdict", ordering="latest_verdict")
+    def verdict(self, annotation):
+        return Verdict(annotation.latest_verdict).label if annotation.latest_verdict else "—"
+
+    @admin.display(description="age", ordering="submitted_at")
+    def age(self, annotation):
+        return timesince(annotation.submitted_at or annotation.created_at)
+
+    # Custom action permissions: the same ones the review screens require.
+    def has_review_permission(self, request):
+        return request.user.has_perm(policy.REVIEW_PERMISSION)
+
+    def has_reopen_permission(self, request):
+        return request.user.has_perm(policy.REOPEN_PERMISSION)
+
+    def _apply_each(self, request, queryset, verb: str, change) -> None:
+        """Run `change(annotation)` per item; report successes and each refusal with its reason."""
+        done = 0
+        for annotation in queryset.select_related("article"):
+            try:
+                change(annotation)
+            except (workflow.WorkflowError, workflow.StaleVersion, PermissionDenied) as error:
+                self.message_user(
+                    request,
+                    f"Not {verb} #{annotation.pk} ({annotation}): {_reason(error)}",
+                    messages.ERROR,
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                f"{verb.capitalize()} {done} annotation{'s' if done != 1 else ''}.",
+                messages.SUCCESS,
+            )
+
+    def _ask_reason(self, request, queryset, *, action: str, title: str, apply):
+        """The intermediate page asking for a reason; on confirmation, apply to each item."""
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            apply(form.cleaned_data["reason"])
+            return None  # back to the changelist, with the messages
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "action": action,
+            "annotations": queryset.select_related("article", "author", "reviewer"),
+            "form": form,
+            "opts": self.model._meta,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "select_across": request.POST.get("select_across", "0"),
+        }
+        return TemplateResponse(request, "admin/annotations/annotation/action_reason.html", context)
+
+    @staticmethod
+    def _version(request, annotation) -> int:
+        # The version shown on the confirmation page: a change made since then is refused.
+        shown = request.POST.get(f"version_{annotation.pk}", "")
+        return int(shown) if shown.isdigit() else annotation.version
+
+    @admin.action(description="Send back to the author (with a reason)", permissions=["review"])
+    def send_back(self, request, queryset):
+        def send_back_one(annotation, reason):
+            with transaction.atomic():
+                version = self._version(request, annotation)
+                if annotation.state == State.SUBMITTED:
+                    # A waiting item is taken first: both steps obey the four-eyes rule.
+                    annotation = workflow.annotation_take(
+                        annotation_id=annotation.pk, reviewer=request.user, version=version
+                    )
+                    version = annotation.version
+                workflow.annotation_send_back(
+                    annotation_id=annotation.pk,
+                    reviewer=request.user,
+                    version=version,
+                    comment=reason,
+                )
+
+        return self._ask_reason(
+            request,
+            queryset,
+            action="send_back",
+            title="Send back to the author",
+            apply=lambda reason: self._apply_each(
+                request, queryset, "sent back", lambda a: send_back_one(a, reason)
+            ),
+        )
+
+    @admin.action(description="Reopen for review (with a reason)", permissions=["reopen"])
+    def reopen(self, request, queryset):
+        def reopen_one(annotation, reason):
+            workflow.annotation_reopen(
+                annotation_id=annotation.pk,
+                editor=request.user,
+                version=self._version(request, annotation),
+                reason=reason,
+            )
+
+        return self._ask_reason(
+            request,
+            queryset,
+            action="reopen",
+            title="Reopen for review",
+            apply=lambda reason: self._apply_each(
+                request, queryset, "reopened", lambda a: reopen_one(a, reason)
+            ),
+        )
+
+    @admin.action(description="Release to the queue", permissions=["review"])
+    def release(self, request, queryset):
+        self._apply_each(
+            request,
+            queryset,
+            "released",
+            lambda a: workflow.annotation_release(
+                annotation_id=a.pk, user=request.user, version=a.version
+            ),
+        )
+
+
+# ---- Sources, evidence, reviews, history ----
+
+
+class SourceAdminForm(forms.ModelForm):
+    class Meta:
+        model = Source
+        fields = ("url", "title", "publisher", "kind", "accessed", "archived_url")
+
+    def clean_url(self):
+        # Stored normalised, so the unique check below catches the same url spelt differently.
+        return normalise_url(self.cleaned_data["url"])
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    form = SourceAdminForm
+    list_display = ("title", "url", "publisher", "kind", "accessed", "evidence_count")
+    list_filter = ("kind", "accessed")
+    search_fields = ("title", "url", "publisher")
+    readonly_fields = ("created_by", "created_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(evidence_total=Count("evidence"))
+
+    @admin.display(description="evidence", ordering="evidence_total")
+    def evidence_count(self, source):
+        return source.evidence_total
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Evidence is added and removed on the review screen, by the reviewer holding the item."""
+
+    list_display = (
+        "annotation",
+        "source",
+        "stance",
+        "locator",
+        "added_by",
+        "created_at",
+        "removed",
+    )
+    list_filter = ("stance", ("removed_at", admin.EmptyFieldListFilter))
+    list_select_related = ("annotation", "source", "added_by")
+    search_fields = ("source__title", "source__url", "excerpt", "annotation__exact")
+
+    @admin.display(description="removed", boolean=True)
+    def removed(self, evidence):
+        return evidence.removed_at is not None
+
+
+@admin.register(Review)
+class ReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "annotation_id",
+        "reviewer",
+        "outcome",
+        "verdict",
+        "rationale_excerpt",
+        "created_at",
+    )
+    list_filter = ("outcome", "verdict", ("reviewer", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("reviewer",)
+    search_fields = ("rationale", "reviewer__username", "annotation__exact")
+
+    @admin.display(description="rationale")
+    def rationale_excerpt(self, review):
+        return _excerpt(review.rationale)
+
+
+@admin.register(HistoryEntry)
+class HistoryEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("at", "annotation_id", "actor", "action", "from_state", "to_state")
+    list_filter = ("action", ("actor", admin.RelatedOnlyFieldListFilter), "at")
+    list_select_related = ("actor",)
+    search_fields = ("comment", "actor__username", "annotation__exact")
+
+
+# ---- API tokens ----
+
+
+class ActiveTokenFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("active", "Active"), ("revoked", "Revoked")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.filter(revoked_at__isnull=True)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created by their owners (the secret is shown once); here they are revoked."""
+
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = (ActiveTokenFilter, ("user", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("user",)
+    search_fields = ("name", "prefix", "user__username")
+    fields = ("user", "name", "prefix", "key_hash", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("user", "prefix", "key_hash", "created_at", "last_used_at", "revoked_at")
+    actions = ("revoke",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked tokens stay, to show who could export what and when
+
+    @admin.action(description="Revoke the selected tokens", permissions=["change"])
+    def revoke(self, request, queryset):
+        from .tokens import token_revoke
+
+        for token in queryset:
+            token_revoke(token_id=token.pk, user=request.user)
+        self.message_user(request, f"Revoked {len(queryset)} token(s).", messages.SUCCESS)
+
+
+# ---- Users: editors manage accounts and roles, never superuser powers ----
+
+User = get_user_model()
+
+
+class WorkbenchUserAdmin(UserAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "user_permissions", "last_login", "date_joined"]
+        return readonly
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False  # nobody takes over a superuser's account from below
+        return super().has_change_permission(request, obj)
+
+
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+admin.site.register(User, WorkbenchUserAdmin)

@@ -1,0 +1,172 @@
+"""Forms of the review screens: queue filters, decisions, sources and evidence.
+
+They parse and type-check what the browser sends; the rules (who, which state, what a
+verification needs) stay in `workflow.py`, so a form never refuses what the workflow
+would allow or the other way round.
+"""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from ..models import Article, Kind, Source, SourceKind, Stance, State, Verdict
+from ..sources import SourceDetails, normalise_url
+
+
+class AgeFilter:
+    """Age buckets of waiting items, by time since submission."""
+
+    CHOICES = [
+        ("", "Any age"),
+        ("day", "Less than a day"),
+        ("week", "1 to 7 days"),
+        ("older", "More than 7 days"),
+    ]
+
+    @staticmethod
+    def apply(queryset, age: str):
+        now = timezone.now()
+        day_ago, week_ago = now - timedelta(days=1), now - timedelta(days=7)
+        if age == "day":
+            return queryset.filter(submitted_at__gt=day_ago)
+        if age == "week":
+            return queryset.filter(submitted_at__lte=day_ago, submitted_at__gt=week_ago)
+        if age == "older":
+            return queryset.filter(submitted_at__lte=week_ago)
+        return queryset
+
+
+class ArticleChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.title if len(obj.title) <= 70 else obj.title[:67] + "…"
+
+
+class QueueFilterForm(forms.Form):
+    """Filters of the waiting list; the same fields ride along with "Take next"."""
+
+    kind = forms.ChoiceField(choices=[("", "All kinds"), *Kind.choices], required=False)
+    article = ArticleChoiceField(
+        queryset=Article.objects.none(), required=False, empty_label="All articles"
+    )
+    annotator = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label="All annotators",
+        to_field_name="username",
+    )
+    age = forms.ChoiceField(choices=AgeFilter.CHOICES, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only what has waiting items is worth offering.
+        waiting = {"annotations__state": State.SUBMITTED}
+        self.fields["article"].queryset = (
+            Article.objects.filter(**waiting).distinct().order_by("title", "id").only("id", "title")
+        )
+        self.fields["annotator"].queryset = (
+            get_user_model().objects.filter(**waiting).distinct().order_by("username")
+        )
+
+    def filter(self, queryset):
+        """Apply the valid filters; an invalid one (an item gone meanwhile) is ignored."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        if data.get("kind"):
+            queryset = queryset.filter(kind=data["kind"])
+        if data.get("article"):
+            queryset = queryset.filter(article=data["article"])
+        if data.get("annotator"):
+            queryset = queryset.filter(author=data["annotator"])
+        return AgeFilter.apply(queryset, data.get("age", ""))
+
+    def as_query(self) -> dict:
+        """The filters as GET parameters (for links that keep them)."""
+        self.is_valid()
+        return {name: value for name, value in self.data.items() if name in self.fields and value}
+
+
+class VersionForm(forms.Form):
+    """Take and release: the version the page showed (a stale one is refused)."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class Decision:
+    VERIFY = "verify"
+    REJECT = "reject"
+    SEND_BACK = "send_back"
+    CHOICES = [(VERIFY, "Verify"), (REJECT, "Reject"), (SEND_BACK, "Send back")]
+
+
+def verdict_choices():
+    def label(verdict: Verdict) -> str:
+        rating = verdict.rating
+        return f"{verdict.label} ({rating}/5)" if rating else f"{verdict.label} (no rating)"
+
+    return [("", "Choose a verdict…"), *((v.value, label(v)) for v in Verdict)]
+
+
+class DecisionForm(forms.Form):
+    """Verdict and rationale, and which button was pressed (verify, reject, send back)."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    decision = forms.ChoiceField(choices=Decision.CHOICES)
+    verdict = forms.ChoiceField(choices=verdict_choices, required=False)
+    rationale = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Required to reject or send back: the annotator reads it.",
+    )
+
+
+class SourceForm(forms.Form):
+    """A new source. An already known url (in any spelling) gives the existing source."""
+
+    url = forms.CharField(
+        max_length=1000, label="Url", widget=forms.URLInput(attrs={"placeholder": "https://…"})
+    )
+    title = forms.CharField(max_length=500, required=False)
+    publisher = forms.CharField(max_length=200, required=False)
+    kind = forms.ChoiceField(choices=SourceKind.choices, initial=SourceKind.OTHER)
+    accessed = forms.DateField(
+        required=False, label="Date accessed", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    archived_url = forms.CharField(
+        max_length=1000,
+        required=False,
+        label="Archived copy url",
+        widget=forms.URLInput(attrs={"placeholder": "https://web.archive.org/…"}),
+    )
+
+    def clean_url(self):
+        return normalise_url(self.cleaned_data["url"])
+
+    def details(self) -> SourceDetails:
+        return SourceDetails(**self.cleaned_data)
+
+
+class EvidenceForm(forms.Form):
+    """An evidence item: the chosen source, a stance, what was found there and where."""
+
+    source = forms.ModelChoiceField(
+        queryset=Source.objects.all(),
+        error_messages={
+            "required": "Choose a source (search above) or add a new one first.",
+            "invalid_choice": "That source no longer exists: search again.",
+        },
+    )
+    stance = forms.ChoiceField(
+        choices=Stance.choices, widget=forms.RadioSelect, initial=Stance.SUPPORTS
+    )
+    excerpt = forms.CharField(
+        required=False,
+        label="Excerpt or figure found in the source",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    locator = forms.CharField(
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "page 4, table 2…"}),
+    )

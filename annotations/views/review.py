@@ -1,0 +1,369 @@
+"""The review screens: the queue, one item in review, its sources, evidence and verdict.
+
+Every view loads through `get_item_for` (or checks the queue permission), binds a form,
+calls one function of `workflow.py` or `sources.py`, and picks a response. A refusal is
+shown on the item page: 409 for a stale form, 422 for a rule, 403 for a person who may
+not; an htmx request gets only the panel it asked for (`review_item.html#<fragment>`).
+"""
+
+from functools import partial
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from .. import policy, workflow
+from ..forms.review import (
+    Decision,
+    DecisionForm,
+    EvidenceForm,
+    QueueFilterForm,
+    SourceForm,
+    VersionForm,
+)
+from ..models import Annotation, Evidence, HistoryEntry, Kind, Review, Source, State, Verdict
+from ..policy import Action
+from ..sources import source_find_or_create, sources_search
+from ..text import paragraph_around
+
+ITEMS_PER_PAGE = 50
+QUEUE_TEMPLATE = "annotations/review_queue.html"
+ITEM_TEMPLATE = "annotations/review_item.html"
+# htmx asks for a region by its id (HX-Target); these are the ones the item page serves.
+ITEM_FRAGMENTS = {"history": "history", "source-results": "source_results"}
+REFUSALS = (workflow.StaleVersion, workflow.WorkflowError, PermissionDenied)
+HISTORY_CHANGED = "historyChanged"
+
+
+def get_item_for(user, annotation_id: int) -> Annotation:
+    """The one way review views load an item: 404 if missing, 403 unless the user may see it."""
+    annotation = get_object_or_404(
+        Annotation.objects.select_related("article", "author", "reviewer").prefetch_related(
+            Prefetch("reviews", Review.objects.select_related("reviewer"))
+        ),
+        pk=annotation_id,
+    )
+    policy.check(user, Action.VIEW_REVIEW_ITEM, annotation)
+    return annotation
+
+
+# ---- The queue ----
+
+
+@require_GET
+def review_queue(request):
+    policy.check(request.user, Action.VIEW_QUEUE)
+    filters = QueueFilterForm(request.GET)
+    waiting = filters.filter(Annotation.objects.waiting())
+    rows = waiting.select_related("article", "author").defer("article__body")
+    counts = waiting.aggregate(
+        total=Count("id"), **{kind: Count("id", filter=Q(kind=kind)) for kind in Kind.values}
+    )
+    context = {
+        "filters": filters,
+        "filter_query": urlencode(filters.as_query()),
+        "page": Paginator(rows, ITEMS_PER_PAGE).get_page(request.GET.get("page")),
+        "counts": counts,
+        "in_review_count": Annotation.objects.filter(state=State.IN_REVIEW).count(),
+        "mine": Annotation.objects.filter(state=State.IN_REVIEW, reviewer=request.user)
+        .select_related("article")
+        .defer("article__body")
+        .order_by("taken_at", "id"),
+    }
+    template = f"{QUEUE_TEMPLATE}#queue_results" if request.htmx else QUEUE_TEMPLATE
+    return render(request, template, context)
+
+
+@require_POST
+def review_take_next(request):
+    policy.check(request.user, Action.VIEW_QUEUE)
+    filters = QueueFilterForm(request.POST)
+    taken = workflow.queue_take_next(
+        reviewer=request.user, waiting=filters.filter(Annotation.objects.all())
+    )
+    if taken is None:
+        messages.info(request, "Nothing is waiting for you here: the queue is empty.")
+        query = urlencode(filters.as_query())
+        return redirect(reverse("review_queue") + (f"?{query}" if query else ""))
+    messages.success(request, f"You are now reviewing {taken}.")
+    return redirect("review_item", taken.pk)
+
+
+# ---- One item ----
+
+
+def _paragraph(annotation: Annotation) -> dict:
+    """The span in its paragraph, cut in three so the template can mark the middle."""
+    body = annotation.article.body
+    start, end = paragraph_around(body, annotation.start, annotation.end)
+    return {
+        "before": body[start : annotation.start],
+        "span": body[annotation.start : annotation.end],
+        "after": body[annotation.end : end],
+    }
+
+
+def _attributes(annotation: Annotation) -> list[tuple[str, object]]:
+    """(label, value) of the attributes of the annotation's kind, as the template lists them."""
+    if annotation.kind == Kind.NUMBER:
+        value = annotation.number_value
+        return [
+            ("Value", "" if value is None else f"{value.normalize():f}"),
+            ("Unit or currency", annotation.number_unit),
+            ("Scale as written", annotation.number_scale),
+            ("Qualifier", annotation.number_qualifier),
+            ("Counts", annotation.number_counts),
+        ]
+    if annotation.kind == Kind.QUOTATION:
+        attribution = ""
+        if annotation.attribution_start is not None:
+            attribution = annotation.article.body[
+                annotation.attribution_start : annotation.attribution_end
+            ]
+        return [
+            ("Speaker", annotation.speaker),
+            ("Speech", annotation.get_speech_type_display()),
+            ("Attribution", attribution),
+        ]
+    worthy = {True: "yes", False: "no", None: ""}[annotation.check_worthy]
+    return [("Claimant", annotation.claimant), ("Check-worthy", worthy)]
+
+
+def _describe(changes: dict) -> list[str]:
+    """Lines saying what changed: `field: old → new` for pairs, `field: value` otherwise."""
+    lines = []
+    for name, change in changes.items():
+        label = name.replace("_", " ")
+        if isinstance(change, list) and len(change) == 2:
+            old, new = change
+            if old in (None, "") and new not in (None, ""):
+                lines.append(f"{label}: {new}")
+            elif new in (None, ""):
+                lines.append(f"{label}: {old} (removed)")
+            else:
+                lines.append(f"{label}: {old} → {new}")
+        else:
+            lines.append(f"{label}: {change}")
+    return lines
+
+
+def _history_rows(annotation: Annotation) -> list[dict]:
+    entries = HistoryEntry.objects.filter(annotation=annotation).select_related("actor")
+    return [{"entry": entry, "lines": _describe(entry.changes)} for entry in entries]
+
+
+def _live_evidence(annotation: Annotation) -> list[Evidence]:
+    return list(annotation.evidence.live().select_related("source", "added_by"))
+
+
+def _source_choices(query: str, chosen: Source | None) -> list[Source]:
+    results = list(sources_search(query)) if query else []
+    if chosen is not None and chosen not in results:
+        results.insert(0, chosen)
+    return results
+
+
+def _render_item(request, annotation, *, fragment=None, status=200, error=None, **overrides):
+    """The item page, or one fragment of it for htmx; `overrides` replace default forms."""
+    user = request.user
+    query = request.GET.get("source_q", "").strip()
+    chosen = overrides.pop("chosen_source", None)
+    if chosen is None and request.GET.get("source", "").isdigit():
+        chosen = Source.objects.filter(pk=request.GET["source"]).first()
+    context = {
+        "annotation": annotation,
+        "paragraph": _paragraph(annotation),
+        "attributes": _attributes(annotation),
+        # Callables: a template evaluates them only if the rendered part uses them.
+        "history": partial(_history_rows, annotation),
+        "evidence_items": partial(_live_evidence, annotation),
+        "can": {
+            "take": policy.allows(user, Action.TAKE, annotation),
+            "release": policy.allows(user, Action.RELEASE, annotation),
+            "edit_evidence": policy.allows(user, Action.EDIT_EVIDENCE, annotation),
+            "decide": policy.allows(user, Action.VERIFY, annotation),
+        },
+        "is_author": annotation.author_id == user.pk,
+        "version_form": VersionForm(initial={"version": annotation.version}),
+        "decision_form": DecisionForm(initial={"version": annotation.version}),
+        "source_form": SourceForm(),
+        "evidence_form": EvidenceForm(initial={"source": chosen.pk if chosen else None}),
+        "source_query": query,
+        "source_results": partial(_source_choices, query, chosen),
+        "chosen_source": chosen,
+        "error": error,
+        "decisions": Decision,
+        **overrides,
+    }
+    template = f"{ITEM_TEMPLATE}#{fragment}" if fragment and request.htmx else ITEM_TEMPLATE
+    return render(request, template, context, status=status)
+
+
+def _refused(request, annotation, error, **kwargs):
+    """Show why nothing was done: 409 stale form, 403 not this person, 422 a rule."""
+    if isinstance(error, workflow.StaleVersion):
+        status, message = 409, str(error)
+        annotation = get_item_for(request.user, annotation.pk)  # show what is there now
+    elif isinstance(error, PermissionDenied):
+        status, message = 403, str(error) or "You may not do this."
+    else:
+        status, message = 422, " ".join(error.messages)
+    return _render_item(request, annotation, status=status, error=message, **kwargs)
+
+
+@require_GET
+def review_item(request, annotation_id: int):
+    annotation = get_item_for(request.user, annotation_id)
+    fragment = ITEM_FRAGMENTS.get(request.htmx.target) if request.htmx else None
+    return _render_item(request, annotation, fragment=fragment)
+
+
+@require_POST
+def review_take(request, annotation_id: int):
+    annotation = get_item_for(request.user, annotation_id)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return _render_item(request, annotation, status=422, error="Reload the page and retry.")
+    try:
+        workflow.annotation_take(
+            annotation_id=annotation.pk, reviewer=request.user, version=form.cleaned_data["version"]
+        )
+    except REFUSALS as error:
+        return _refused(request, annotation, error)
+    messages.success(request, "You are now reviewing this item.")
+    return redirect("review_item", annotation.pk)
+
+
+@require_POST
+def review_release(request, annotation_id: int):
+    annotation = get_item_for(request.user, annotation_id)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return _render_item(request, annotation, status=422, error="Reload the page and retry.")
+    try:
+        workflow.annotation_release(
+            annotation_id=annotation.pk, user=request.user, version=form.cleaned_data["version"]
+        )
+    except REFUSALS as error:
+        return _refused(request, annotation, error)
+    messages.success(request, f"Released {annotation}: it is back in the queue.")
+    return redirect("review_queue")
+
+
+def _decide(decision: str, annotation: Annotation, user, data: dict) -> str:
+    """Call the workflow function for the pressed button; return the success message."""
+    common = {"annotation_id": annotation.pk, "reviewer": user, "version": data["version"]}
+    if decision == Decision.VERIFY:
+        workflow.annotation_verify(**common, verdict=data["verdict"], rationale=data["rationale"])
+        return f"Verified {annotation} as “{Verdict(data['verdict']).label}”."
+    if decision == Decision.REJECT:
+        workflow.annotation_reject(**common, rationale=data["rationale"])
+        return f"Rejected {annotation}."
+    workflow.annotation_send_back(**common, comment=data["rationale"])
+    return f"Sent {annotation} back to {annotation.author.get_username()} with your comment."
+
+
+@require_POST
+def review_decide(request, annotation_id: int):
+    annotation = get_item_for(request.user, annotation_id)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return _render_item(
+            request,
+            annotation,
+            status=422,
+            decision_form=form,
+            error="Choose verify, reject or send back.",
+        )
+    try:
+        message = _decide(
+            form.cleaned_data["decision"], annotation, request.user, form.cleaned_data
+        )
+    except REFUSALS as error:
+        # Keep what the reviewer typed; the version is the current one, shown on the page.
+        retry = DecisionForm(initial={**form.cleaned_data, "version": annotation.version})
+        return _refused(request, annotation, error, decision_form=retry)
+    messages.success(request, message)
+    return redirect("review_queue")
+
+
+# ---- Sources and evidence (htmx swaps the evidence panel; plain posts redirect) ----
+
+
+def _evidence_changed(request, annotation, *, chosen_source=None):
+    if request.htmx:
+        response = _render_item(
+            request, annotation, fragment="evidence", chosen_source=chosen_source
+        )
+        return trigger_client_event(response, HISTORY_CHANGED)
+    url = reverse("review_item", args=[annotation.pk])
+    if chosen_source is not None:
+        url += f"?source={chosen_source.pk}"
+    return redirect(url + "#evidence")
+
+
+@require_POST
+def review_source_add(request, annotation_id: int):
+    annotation = get_item_for(request.user, annotation_id)
+    form = SourceForm(request.POST)
+    source = None
+    if form.is_valid():
+        try:
+            source, created = source_find_or_create(details=form.details(), user=request.user)
+        except PermissionDenied as error:
+            return _refused(request, annotation, error, fragment="evidence", source_form=form)
+        except ValidationError as error:
+            form.add_error(None, error)
+    if source is None:
+        return _render_item(request, annotation, fragment="evidence", status=422, source_form=form)
+    if created:
+        messages.success(request, f"Added the source “{source.title}”; it is selected below.")
+    else:
+        messages.info(request, f"That url is already a source: “{source.title}”. Selected below.")
+    return _evidence_changed(request, annotation, chosen_source=source)
+
+
+@require_POST
+def review_evidence_add(request, annotation_id: int):
+    annotation = get_item_for(request.user, annotation_id)
+    form = EvidenceForm(request.POST)
+    if not form.is_valid():
+        return _render_item(
+            request,
+            annotation,
+            fragment="evidence",
+            status=422,
+            evidence_form=form,
+            chosen_source=form.cleaned_data.get("source"),
+        )
+    try:
+        workflow.evidence_add(annotation_id=annotation.pk, user=request.user, **form.cleaned_data)
+    except REFUSALS as error:
+        return _refused(
+            request,
+            annotation,
+            error,
+            fragment="evidence",
+            evidence_form=form,
+            chosen_source=form.cleaned_data["source"],
+        )
+    messages.success(request, f"Evidence from “{form.cleaned_data['source'].title}” added.")
+    return _evidence_changed(request, annotation)
+
+
+@require_POST
+def review_evidence_remove(request, annotation_id: int, evidence_id: int):
+    annotation = get_item_for(request.user, annotation_id)
+    evidence = get_object_or_404(Evidence.objects.live(), pk=evidence_id, annotation=annotation)
+    try:
+        workflow.evidence_remove(evidence_id=evidence.pk, user=request.user)
+    except REFUSALS as error:
+        return _refused(request, annotation, error, fragment="evidence")
+    messages.success(request, "Evidence removed (the history keeps it).")
+    return _evidence_changed(request, annotation)
