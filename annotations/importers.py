@@ -216,12 +216,23 @@ def decode(data: bytes, *, filename: str) -> str:
 
 
 def detect_format(filename: str, text: str) -> Format:
-    """JSON Lines by extension; a dump if any line is a `Continue reading` line; else text."""
-    if filename.lower().endswith(JSONL_EXTENSIONS):
+    """JSON Lines by extension or when the first line is a JSON object; a dump if any line
+    is a `Continue reading` line; otherwise one plain-text article."""
+    if filename.lower().endswith(JSONL_EXTENSIONS) or _starts_with_json_object(text):
         return Format.JSONL
     if any(_continue_reading_title(line) is not None for line in text.split("\n")):
         return Format.DUMP
     return Format.TEXT
+
+
+def _starts_with_json_object(text: str) -> bool:
+    first = next((line for line in text.split("\n") if line.strip()), "")
+    if not first.lstrip().startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(first), dict)
+    except json.JSONDecodeError:
+        return False
 
 
 def parse_articles(text: str, file_format: Format | str, *, filename: str) -> list[ParsedArticle]:
@@ -508,7 +519,11 @@ def import_path(
 
 
 def import_uploads(
-    files: Iterable, *, file_format=None, publisher: str = "", imported_by=None
+    files: Iterable,
+    *,
+    file_format: Format | str | None = None,
+    publisher: str = "",
+    imported_by=None,
 ) -> list[ImportReport]:
     """Import several uploaded files, each on its own and all or nothing; one report each.
 

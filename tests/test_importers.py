@@ -207,6 +207,11 @@ def test_detect_format_by_extension_then_by_continue_reading_lines():
     assert detect_format("one.txt", "Title\n\nBody") == Format.TEXT
 
 
+def test_detect_format_recognises_json_lines_by_their_first_line():
+    assert detect_format("export.txt", '\n{"title": "A", "body": "a"}\n') == Format.JSONL
+    assert detect_format("notes.txt", "{braces} in a title\n\nBody") == Format.TEXT
+
+
 # ---- Normalising ----
 
 

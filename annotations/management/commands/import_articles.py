@@ -19,8 +19,9 @@ class Command(BaseCommand):
             "--format",
             dest="file_format",
             choices=[choice.value for choice in Format],
-            help="Skip detection (by default: .jsonl/.ndjson are JSON Lines, a file with "
-            "“Continue reading” lines a dump, anything else one plain-text article).",
+            help="Skip detection (by default: .jsonl/.ndjson files and files whose first line "
+            "is a JSON object are JSON Lines, a file with “Continue reading” lines a dump, "
+            "anything else one plain-text article).",
         )
         parser.add_argument(
             "--publisher", default="", help="Publisher of the articles that name none."
