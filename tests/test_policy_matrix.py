@@ -1,0 +1,147 @@
+"""The policy as a matrix: role × action × ownership × state, against a table written here.
+
+The expectations below restate DESIGN.md's rules in the simplest form, independently of
+`policy.py`, so a change to a rule shows up as a failing cell rather than passing silently.
+"""
+
+import itertools
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+
+from annotations import policy
+from annotations.models import Annotation, State
+from annotations.policy import Action, Role
+
+from .factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [Role.ANNOTATOR, Role.REVIEWER, Role.EDITOR, Role.RESEARCHER, None]
+# The user's relation to the annotation: its author, the reviewer holding it, or neither.
+OWNERSHIPS = ["author", "holder", "other"]
+
+PERMISSION_ACTIONS = {
+    Action.VIEW_ARTICLES: {Role.ANNOTATOR, Role.REVIEWER, Role.EDITOR},
+    Action.IMPORT_ARTICLES: {Role.EDITOR},
+    Action.CREATE_ANNOTATION: {Role.ANNOTATOR, Role.EDITOR},
+    Action.VIEW_QUEUE: {Role.REVIEWER, Role.EDITOR},
+    Action.ADD_SOURCE: {Role.REVIEWER, Role.EDITOR},
+    Action.EXPORT: {Role.EDITOR, Role.RESEARCHER},
+}
+
+AUTHORS = {Role.ANNOTATOR, Role.EDITOR}
+REVIEWERS = {Role.REVIEWER, Role.EDITOR}
+DECIDED = {State.VERIFIED, State.REJECTED}
+
+
+def expected(action: Action, role, ownership: str, state: State) -> bool:
+    """DESIGN.md's rules for one cell of the matrix."""
+    author, holder = ownership == "author", ownership == "holder"
+    if action == Action.VIEW_REVIEW_ITEM:
+        return role in REVIEWERS or author
+    if action in (Action.EDIT_ANNOTATION, Action.WITHDRAW_ANNOTATION, Action.SUBMIT_ANNOTATION):
+        return role in AUTHORS and author and state == State.DRAFT
+    if action == Action.TAKE:
+        return role in REVIEWERS and not author and state == State.SUBMITTED
+    if action == Action.RELEASE:
+        # The holder, or an editor putting back an item someone left behind.
+        return (
+            role in REVIEWERS
+            and not author
+            and state == State.IN_REVIEW
+            and (holder or role == Role.EDITOR)
+        )
+    if action in (Action.EDIT_EVIDENCE, Action.VERIFY, Action.REJECT, Action.SEND_BACK):
+        return role in REVIEWERS and not author and holder and state == State.IN_REVIEW
+    if action == Action.REOPEN:
+        return role == Role.EDITOR and not author and state in DECIDED
+    raise AssertionError(f"no rule for {action}")
+
+
+OBJECT_ACTIONS = [
+    Action.VIEW_REVIEW_ITEM,
+    Action.EDIT_ANNOTATION,
+    Action.WITHDRAW_ANNOTATION,
+    Action.SUBMIT_ANNOTATION,
+    Action.TAKE,
+    Action.RELEASE,
+    Action.EDIT_EVIDENCE,
+    Action.VERIFY,
+    Action.REJECT,
+    Action.SEND_BACK,
+    Action.REOPEN,
+]
+
+
+def _annotation_for(user, ownership: str, state: State) -> Annotation:
+    """An unsaved annotation in `state` whose author/reviewer relate to `user` as asked."""
+    someone = UserFactory(username=f"someone-{ownership}-{state}")
+    reviewer = None
+    if state in (State.IN_REVIEW, *DECIDED):
+        reviewer = user if ownership == "holder" else UserFactory(username="another-reviewer")
+    return Annotation(
+        author=user if ownership == "author" else someone,
+        reviewer=reviewer,
+        state=state,
+        start=0,
+        end=1,
+        exact="x",
+    )
+
+
+def test_every_action_is_in_the_matrix():
+    assert set(PERMISSION_ACTIONS) | set(OBJECT_ACTIONS) == set(Action)
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda role: role or "no-role")
+@pytest.mark.parametrize("action", list(PERMISSION_ACTIONS))
+def test_permission_actions_follow_the_role(action, role):
+    user = UserFactory(role=role)
+    assert policy.allows(user, action) is (role in PERMISSION_ACTIONS[action])
+
+
+@pytest.mark.parametrize("state", list(State))
+@pytest.mark.parametrize("ownership", OWNERSHIPS)
+@pytest.mark.parametrize("role", ROLES, ids=lambda role: role or "no-role")
+@pytest.mark.parametrize("action", OBJECT_ACTIONS)
+def test_annotation_actions_follow_role_ownership_and_state(action, role, ownership, state):
+    user = UserFactory(role=role)
+    annotation = _annotation_for(user, ownership, state)
+    want = expected(action, role, ownership, state)
+    assert policy.allows(user, action, annotation) is want
+    if not want:
+        with pytest.raises(PermissionDenied):
+            policy.check(user, action, annotation)
+
+
+@pytest.mark.parametrize(
+    "action", [Action.TAKE, Action.VERIFY, Action.REJECT, Action.SEND_BACK, Action.REOPEN]
+)
+def test_the_four_eyes_rule_binds_editors_and_says_so(action):
+    editor = UserFactory(role=Role.EDITOR)
+    state = {Action.TAKE: State.SUBMITTED, Action.REOPEN: State.VERIFIED}.get(
+        action, State.IN_REVIEW
+    )
+    annotation = Annotation(author=editor, state=state, start=0, end=1, exact="x")
+    assert "four-eyes" in policy.reason_denied(editor, action, annotation)
+
+
+def test_anonymous_and_inactive_users_are_asked_to_log_in():
+    inactive = UserFactory(role=Role.EDITOR, is_active=False)
+    for user, action in itertools.product([AnonymousUser(), inactive], list(PERMISSION_ACTIONS)):
+        assert policy.reason_denied(user, action) == "Please log in."
+
+
+def test_an_annotation_action_without_an_object_is_a_programming_error():
+    with pytest.raises(ValueError):
+        policy.allows(UserFactory(role=Role.REVIEWER), Action.TAKE)
+
+
+def test_another_reviewer_holding_the_item_is_named_as_the_reason():
+    reviewer = UserFactory(role=Role.REVIEWER)
+    annotation = _annotation_for(reviewer, "other", State.IN_REVIEW)
+    assert policy.reason_denied(reviewer, Action.VERIFY, annotation) == (
+        "Another reviewer holds this annotation."
+    )
