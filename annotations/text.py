@@ -4,6 +4,7 @@ Offsets everywhere in Workbench are Unicode code points (Python string indices).
 count UTF-16 code units; the conversions live here so there is one place to get them right.
 """
 
+import heapq
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -156,3 +157,61 @@ def paragraph_around(body: str, start: int, end: int) -> tuple[int, int]:
     paragraph_end = body.find("\n\n", end)
     paragraph_end = len(body) if paragraph_end == -1 else paragraph_end
     return paragraph_start, paragraph_end
+
+
+def assign_lanes(spans: Iterable[tuple[object, int, int]]) -> dict[object, int]:
+    """Give each span the lowest lane (0, 1, …) free of overlapping spans.
+
+    The annotate screen draws lane n's underline n steps below the text, so a span keeps the
+    same line under all of its segments and overlapping spans never share one. Greedy
+    interval colouring in (start, longest first) order: O(n log n).
+    """
+    lanes: dict[object, int] = {}
+    busy: list[tuple[int, int]] = []  # (end, lane) of spans still open
+    free: list[int] = []
+    next_lane = 0
+    for span_id, start, end in sorted(spans, key=lambda span: (span[1], -span[2])):
+        while busy and busy[0][0] <= start:
+            heapq.heappush(free, heapq.heappop(busy)[1])
+        if free:
+            lane = heapq.heappop(free)
+        else:
+            lane, next_lane = next_lane, next_lane + 1
+        lanes[span_id] = lane
+        heapq.heappush(busy, (end, lane))
+    return lanes
+
+
+def nudge_span(body: str, start: int, end: int, edge: str, direction: int) -> tuple[int, int]:
+    """Move one end of [start, end) by a word: `edge` "start" or "end", `direction` -1 or +1.
+
+    Growing takes in the next word and whatever separates it; shrinking drops the outer
+    word and the separators left behind, so the span keeps starting and ending on a word.
+    Raises ValueError when the move would leave no text or cannot go further.
+    """
+    original = (start, end)
+    if edge == "start" and direction < 0:
+        start = next_word_boundary(body, start, -1)
+    elif edge == "start":
+        start = next_word_boundary(body, start, +1)
+        while start < end and not is_word_char(body[start]):
+            start += 1
+    elif edge == "end" and direction > 0:
+        end = next_word_boundary(body, end, +1)
+    elif edge == "end":
+        end = next_word_boundary(body, end, -1)
+        while end > start and not is_word_char(body[end - 1]):
+            end -= 1
+    else:
+        raise ValueError(f"unknown edge {edge!r}")
+    if start >= end:
+        raise ValueError("The span would be empty: it needs at least one word.")
+    if (start, end) == original:
+        raise ValueError("The span cannot move further that way.")
+    return start, end
+
+
+def locate(body: str, exact: str) -> tuple[int, int] | None:
+    """The first occurrence of `exact` in the body, for a span typed rather than selected."""
+    start = body.find(exact) if exact else -1
+    return None if start == -1 else (start, start + len(exact))

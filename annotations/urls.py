@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import accounts, articles, export, importing, review
+from .views import accounts, annotate, articles, export, importing, review
 
 urlpatterns = [
     # Accounts
@@ -11,6 +11,22 @@ urlpatterns = [
     # Articles
     path("", articles.article_list, name="article_list"),
     path("articles/<int:article_id>/", articles.article_detail, name="article_detail"),
+    # Annotate (the article page is the annotate screen)
+    path("articles/<int:article_id>/annotate/new/", annotate.create, name="annotate_create"),
+    path("articles/<int:article_id>/annotate/poll/", annotate.poll, name="annotate_poll"),
+    path(
+        "articles/<int:article_id>/annotate/submit-all/",
+        annotate.submit_all,
+        name="annotate_submit_all",
+    ),
+    path("annotate/<int:annotation_id>/", annotate.panel, name="annotate_panel"),
+    path(
+        "annotate/<int:annotation_id>/attributes/", annotate.edit_attributes, name="annotate_edit"
+    ),
+    path("annotate/<int:annotation_id>/kind/", annotate.change_kind, name="annotate_kind"),
+    path("annotate/<int:annotation_id>/nudge/", annotate.nudge, name="annotate_nudge"),
+    path("annotate/<int:annotation_id>/withdraw/", annotate.withdraw, name="annotate_withdraw"),
+    path("annotate/<int:annotation_id>/submit/", annotate.submit, name="annotate_submit"),
     # Import
     path("import/", importing.import_upload, name="import_upload"),
     # Review

@@ -1,4 +1,4 @@
-"""The article list and the article page."""
+"""The article list and the article page (which is the annotate screen)."""
 
 from django.core.paginator import Paginator
 from django.db.models import F
@@ -39,5 +39,13 @@ def article_list(request):
 
 @require_GET
 def article_detail(request, article_id: int):
+    """The annotate screen: the text with every annotation, the side panel, the list.
+
+    `?a=<id>` opens that annotation in the side panel (the no-JavaScript way to pick one).
+    """
+    # Imported here because views.annotate builds on get_article_for above.
+    from .annotate import screen_context
+
     article = get_article_for(request.user, article_id)
-    return render(request, "annotations/article_detail.html", {"article": article})
+    context = screen_context(request, article, open_id=request.GET.get("a"))
+    return render(request, "annotations/article_detail.html", context)

@@ -1,0 +1,338 @@
+"""The annotate screen's actions: open a span, create, edit, change kind, nudge, withdraw,
+submit one or all, and the live-update poll.
+
+The screen itself is the article page (`articles.article_detail`), built by
+`screen_context`. Every action loads through a permission helper, binds a form, calls one
+function of `workflow.py` and picks a response: for htmx the fragments of
+"annotations/article_detail.html" that changed, otherwise a redirect back to the page (or
+the whole page again with the refusal and its status: 403, 409 or 422).
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import policy, workflow
+from ..forms.annotate import CreateForm, KindForm, NudgeForm, VersionForm, attributes_form
+from ..highlight import attribute_summary, body_html, excerpt
+from ..models import Annotation, Article, Kind, State
+from ..policy import Action
+from ..text import nudge_span
+from .articles import get_article_for
+
+TEMPLATE = "annotations/article_detail.html"
+HISTORY_SHOWN = 8
+CONFLICT_MESSAGE = (
+    "Someone changed this annotation at the same moment. Nothing was saved: try again."
+)
+
+
+def _get_annotation_for(user, annotation_id: int) -> Annotation:
+    """The one way these views load an annotation: 404 if missing, 403 unless readable.
+
+    Whether the user may *change* it is the workflow's question (author, draft, version).
+    """
+    policy.check(user, Action.VIEW_ARTICLES)
+    return get_object_or_404(
+        Annotation.objects.select_related("article", "author"), pk=annotation_id
+    )
+
+
+def _screen_url(annotation: Annotation) -> str:
+    url = reverse("article_detail", args=[annotation.article_id])
+    return f"{url}?a={annotation.pk}#panel"
+
+
+def updates_context(request, article: Article) -> dict:
+    """The parts every client re-renders after a change: body, list, poller. Two queries
+    at most whatever the number of annotations: the live annotations with their authors
+    (the article is passed in)."""
+    annotations = list(article.annotations.live().select_related("author"))
+    for annotation in annotations:
+        annotation.article = article  # the body is already here: no query per annotation
+        annotation.excerpt = excerpt(annotation.exact)
+        annotation.summary = attribute_summary(annotation)
+        annotation.mine = annotation.author_id == request.user.pk
+    return {
+        "article": article,
+        "annotations": annotations,
+        "body_html": body_html(article.body, annotations),
+        "my_draft_count": sum(1 for a in annotations if a.mine and a.state == State.DRAFT),
+    }
+
+
+def panel_context(user, annotation: Annotation | None, *, form=None, error="", notice="",
+                  focus=False) -> dict:  # fmt: skip
+    """The side panel: one annotation with its forms when the user may change it."""
+    context = {"open": annotation, "error": error, "notice": notice}
+    if annotation is None:
+        return context
+    can_edit = policy.allows(user, Action.EDIT_ANNOTATION, annotation)
+    if can_edit and form is None:
+        form = attributes_form(annotation)
+    if can_edit and focus:
+        # Opening a span puts the cursor in its first field: the keyboard loop continues there.
+        first = next(iter(form.visible_fields()), None)
+        if first is not None:
+            first.field.widget.attrs["autofocus"] = True
+    return context | {
+        "can_edit": can_edit,
+        "can_submit": policy.allows(user, Action.SUBMIT_ANNOTATION, annotation),
+        "can_withdraw": policy.allows(user, Action.WITHDRAW_ANNOTATION, annotation),
+        "read_only_reason": None
+        if can_edit
+        else policy.reason_denied(user, Action.EDIT_ANNOTATION, annotation),
+        "attributes_form": form,
+        "kind_choices": Kind.choices,
+        "open_summary": attribute_summary(annotation),
+        "history": annotation.history.select_related("actor").order_by("-at", "-id")[
+            :HISTORY_SHOWN
+        ],
+    }
+
+
+def screen_context(request, article: Article, *, open_id=None, create_form=None, **panel) -> dict:
+    """Everything the annotate page shows; the open annotation comes from the same query."""
+    context = updates_context(request, article)
+    annotation = panel.pop("annotation", None)
+    if annotation is None and open_id:
+        annotation = next((a for a in context["annotations"] if str(a.pk) == str(open_id)), None)
+        if annotation is None:  # withdrawn ones are not in the live list
+            annotation = (
+                Annotation.objects.select_related("author")
+                .filter(article=article, pk=open_id if str(open_id).isdigit() else None)
+                .first()
+            )
+    return (
+        context
+        | panel_context(request.user, annotation, **panel)
+        | {
+            "can_create": policy.allows(request.user, Action.CREATE_ANNOTATION),
+            "create_form": create_form or CreateForm(article=article),
+        }
+    )
+
+
+def _changed(request, annotation: Annotation, notice: str, *, status=200, error=""):
+    """After a change (or a 409 showing what changed): htmx gets the panel and the updated
+    body and list; a plain form post is redirected back to the page."""
+    article = Article.objects.get(pk=annotation.article_id)  # its annotations_version moved
+    if request.htmx:
+        context = updates_context(request, article) | panel_context(
+            request.user, annotation, notice=notice, error=error
+        )
+        return render(request, f"{TEMPLATE}#changed", context, status=status)
+    if error:
+        context = screen_context(request, article, annotation=annotation, error=error)
+        return render(request, TEMPLATE, context, status=status)
+    messages.success(request, notice)
+    return redirect(_screen_url(annotation))
+
+
+def _refused(request, annotation: Annotation, *, status: int, form=None, error=""):
+    """A refused change: the panel says why, next to the field when a field is at fault."""
+    if request.htmx:
+        context = panel_context(request.user, annotation, form=form, error=error)
+        return render(request, f"{TEMPLATE}#panel", context, status=status)
+    context = screen_context(request, annotation.article, annotation=annotation, form=form,
+                             error=error)  # fmt: skip
+    return render(request, TEMPLATE, context, status=status)
+
+
+def _apply(request, annotation: Annotation, change, *, notice: str, form=None):
+    """Run one workflow call and answer: 409 stale, 403 not allowed, 422 refused by a rule."""
+    try:
+        changed = change()
+    except workflow.StaleVersion as stale:
+        return _changed(request, stale.annotation, "", status=409, error=str(stale))
+    except IntegrityError:
+        return _changed(request, annotation, "", status=409, error=CONFLICT_MESSAGE)
+    except PermissionDenied as denied:
+        return _refused(request, annotation, status=403, form=form, error=str(denied))
+    except ValidationError as invalid:  # WorkflowError included
+        if form is not None:
+            form.add_error(None, invalid)
+            return _refused(request, annotation, status=422, form=form)
+        return _refused(request, annotation, status=422, error=" ".join(invalid.messages))
+    return _changed(request, changed, notice)
+
+
+@require_GET
+def panel(request, annotation_id: int):
+    annotation = _get_annotation_for(request.user, annotation_id)
+    if not request.htmx:
+        return redirect(_screen_url(annotation))
+    # ?focus=1: opened from the keyboard, so the first field takes the cursor.
+    context = panel_context(request.user, annotation, focus=request.GET.get("focus") == "1")
+    return render(request, f"{TEMPLATE}#panel", context)
+
+
+@require_POST
+def create(request, article_id: int):
+    article = get_article_for(request.user, article_id)
+    form = CreateForm(request.POST, article=article)
+    if form.is_valid():
+        try:
+            annotation = workflow.annotation_create(
+                article=article,
+                author=request.user,
+                kind=form.cleaned_data["kind"],
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                exact=form.cleaned_data["exact"],
+            )
+        except workflow.WorkflowError as error:
+            form.add_error("exact", error)
+        else:
+            return _created(request, annotation)
+    if request.htmx:
+        context = {"article": article, "can_create": True, "create_form": form}
+        return render(request, f"{TEMPLATE}#create_box", context, status=422)
+    return render(request, TEMPLATE, screen_context(request, article, create_form=form), status=422)
+
+
+def _created(request, annotation: Annotation):
+    notice = f"{annotation.get_kind_display()} created as a draft."
+    if not request.htmx:
+        messages.success(request, notice)
+        return redirect(_screen_url(annotation))
+    article = Article.objects.get(pk=annotation.article_id)
+    annotation.article = article
+    context = (
+        updates_context(request, article)
+        | panel_context(request.user, annotation, notice=notice, focus=True)
+        | {"can_create": True, "create_form": CreateForm(article=article)}
+    )
+    return render(request, f"{TEMPLATE}#created", context)
+
+
+@require_POST
+def edit_attributes(request, annotation_id: int):
+    annotation = _get_annotation_for(request.user, annotation_id)
+    form = attributes_form(annotation, data=request.POST)
+    if not form.is_valid():
+        return _refused(request, annotation, status=422, form=form)
+    return _apply(
+        request,
+        annotation,
+        lambda: workflow.annotation_update(
+            annotation_id=annotation.pk,
+            user=request.user,
+            version=form.cleaned_data["version"],
+            changes=form.changes(),
+        ),
+        notice="Saved.",
+        form=form,
+    )
+
+
+@require_POST
+def change_kind(request, annotation_id: int):
+    annotation = _get_annotation_for(request.user, annotation_id)
+    form = KindForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, annotation, status=422, error="Choose claim, number or quotation.")
+    return _apply(
+        request,
+        annotation,
+        lambda: workflow.annotation_update(
+            annotation_id=annotation.pk,
+            user=request.user,
+            version=form.cleaned_data["version"],
+            changes={"kind": form.cleaned_data["kind"]},
+        ),
+        notice="Kind changed.",
+    )
+
+
+@require_POST
+def nudge(request, annotation_id: int):
+    annotation = _get_annotation_for(request.user, annotation_id)
+    form = NudgeForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, annotation, status=422, error="Choose which end to move.")
+    try:
+        start, end = nudge_span(annotation.article.body, annotation.start, annotation.end,
+                                *form.edge_and_direction)  # fmt: skip
+    except ValueError as error:
+        return _refused(request, annotation, status=422, error=str(error))
+    return _apply(
+        request,
+        annotation,
+        lambda: workflow.annotation_update(
+            annotation_id=annotation.pk,
+            user=request.user,
+            version=form.cleaned_data["version"],
+            changes={"start": start, "end": end},
+        ),
+        notice="Boundaries moved.",
+    )
+
+
+@require_POST
+def withdraw(request, annotation_id: int):
+    annotation = _get_annotation_for(request.user, annotation_id)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, annotation, status=422, error="The form is missing its version.")
+    return _apply(
+        request,
+        annotation,
+        lambda: workflow.annotation_withdraw(
+            annotation_id=annotation.pk, user=request.user, version=form.cleaned_data["version"]
+        ),
+        notice="Withdrawn. It stays in the history.",
+    )
+
+
+@require_POST
+def submit(request, annotation_id: int):
+    annotation = _get_annotation_for(request.user, annotation_id)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, annotation, status=422, error="The form is missing its version.")
+    return _apply(
+        request,
+        annotation,
+        lambda: workflow.annotation_submit(
+            annotation_id=annotation.pk, user=request.user, version=form.cleaned_data["version"]
+        ),
+        notice="Submitted for review.",
+    )
+
+
+@require_POST
+def submit_all(request, article_id: int):
+    article = get_article_for(request.user, article_id)
+    submitted = workflow.annotations_submit_all(article=article, user=request.user)
+    notice = f"Submitted {len(submitted)} draft{'s' if len(submitted) != 1 else ''} for review."
+    if not request.htmx:
+        messages.success(request, notice)
+        return redirect("article_detail", article_id=article.pk)
+    article.refresh_from_db(fields=["annotations_version"])
+    context = updates_context(request, article) | panel_context(request.user, None, notice=notice)
+    return render(request, f"{TEMPLATE}#changed", context)
+
+
+@never_cache
+@require_GET
+def poll(request, article_id: int):
+    """204 when the article's annotations are as the client last saw them (one query), else
+    the re-rendered body, list and poller for out-of-band swaps."""
+    policy.check(request.user, Action.VIEW_ARTICLES)
+    version = (
+        Article.objects.filter(pk=article_id).values_list("annotations_version", flat=True).first()
+    )
+    if version is None:
+        raise Http404("No such article.")
+    if request.GET.get("v") == str(version):
+        return HttpResponse(status=204)
+    article = get_object_or_404(Article, pk=article_id)
+    response = render(request, f"{TEMPLATE}#updates", updates_context(request, article))
+    response["X-Annotations-Version"] = str(article.annotations_version)
+    return response

@@ -1,0 +1,574 @@
+// The annotate screen: selections as code points, c/n/q to create, j/k/Enter/Delete to work
+// through annotations, word-by-word keyboard selection, and live updates that wait while
+// the user is selecting. Plain JavaScript, no build step; htmx does the requests.
+"use strict";
+
+(() => {
+  if (!document.getElementById("annotate")) return;
+
+  // ---- Text: the body's code points and the segments that carry their offsets ----
+
+  // Mirrors annotations.text.is_word_char and str.isspace (keep the two in step).
+  const NOT_WORD = "'’-.,%$€£¥";
+  const WORD_CHAR = /^[\p{L}\p{N}\p{M}_]$/u;
+  const SPACE = /^[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
+  const isWordChar = (ch) => ch !== undefined && !NOT_WORD.includes(ch) && WORD_CHAR.test(ch);
+  const isSpace = (ch) => ch !== undefined && SPACE.test(ch);
+
+  const bodyEl = () => document.getElementById("article-body");
+  let cache = null; // {el, chars, segs, starts}: rebuilt whenever htmx swaps the body
+
+  function text() {
+    const el = bodyEl();
+    if (!cache || cache.el !== el) {
+      const segs = Array.from(el.children);
+      cache = {
+        el,
+        chars: cache ? cache.chars : Array.from(el.textContent), // the body never changes
+        segs,
+        starts: segs.map((seg) => Number(seg.dataset.start)),
+      };
+    }
+    return cache;
+  }
+
+  // Mirrors annotations.text.snap_to_words: trim white space, extend to whole words.
+  function snapToWords(start, end) {
+    const { chars } = text();
+    while (start < end && isSpace(chars[start])) start++;
+    while (end > start && isSpace(chars[end - 1])) end--;
+    if (start === end) return [start, end];
+    while (start > 0 && isWordChar(chars[start - 1]) && isWordChar(chars[start])) start--;
+    while (end < chars.length && isWordChar(chars[end]) && isWordChar(chars[end - 1])) end++;
+    return [start, end];
+  }
+
+  // DOM position -> code-point offset into the body (what Python indexes by).
+  function codePointAt(node, offset) {
+    const root = bodyEl();
+    const { segs, chars } = text();
+    if (node === root) return offset < segs.length ? Number(segs[offset].dataset.start) : chars.length;
+    const element = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
+    const seg = element && element.closest(".seg");
+    if (!seg || seg.parentElement !== root) return null;
+    const range = document.createRange();
+    range.setStart(seg, 0);
+    range.setEnd(node, offset);
+    return Number(seg.dataset.start) + Array.from(range.toString()).length;
+  }
+
+  // Code-point offset -> DOM position (text node, UTF-16 offset inside it).
+  function domPosition(cp) {
+    const { segs, starts } = text();
+    let low = 0;
+    let high = segs.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (starts[middle] <= cp) low = middle;
+      else high = middle - 1;
+    }
+    const node = document.createTreeWalker(segs[low], NodeFilter.SHOW_TEXT).nextNode();
+    let remaining = cp - starts[low];
+    let units = 0;
+    for (const ch of node.data) {
+      if (remaining-- <= 0) break;
+      units += ch.length;
+    }
+    return [node, units];
+  }
+
+  // The selection inside the body as a snapped code-point span, or null.
+  function selectedSpan() {
+    const selection = window.getSelection();
+    const root = bodyEl();
+    if (!root || !selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
+    const range = selection.getRangeAt(0);
+    if (!range.intersectsNode(root)) return null;
+    const whole = document.createRange();
+    whole.selectNodeContents(root);
+    const { chars } = text();
+    let start = range.compareBoundaryPoints(Range.START_TO_START, whole) <= 0
+      ? 0 : codePointAt(range.startContainer, range.startOffset);
+    let end = range.compareBoundaryPoints(Range.END_TO_END, whole) >= 0
+      ? chars.length : codePointAt(range.endContainer, range.endOffset);
+    if (start === null || end === null || start >= end) return null;
+    [start, end] = snapToWords(start, end);
+    if (start >= end) return null;
+    return { start, end, exact: chars.slice(start, end).join("") };
+  }
+
+  function selectSpan(start, end) {
+    const [startNode, startOffset] = domPosition(start);
+    const [endNode, endOffset] = domPosition(end);
+    window.getSelection().setBaseAndExtent(startNode, startOffset, endNode, endOffset);
+  }
+
+  function selectionInBody() {
+    const selection = window.getSelection();
+    const root = bodyEl();
+    return Boolean(root && selection && selection.rangeCount && !selection.isCollapsed
+      && selection.getRangeAt(0).intersectsNode(root));
+  }
+
+  // ---- Status line ----
+
+  function say(message) {
+    const status = document.getElementById("annotate-status");
+    if (status) status.textContent = message;
+  }
+
+  // ---- Creating: the selection fills the create form; c/n/q or a button submits it ----
+
+  let lastSpan = null;
+
+  function fillCreateForm(span) {
+    const form = document.getElementById("create-form");
+    if (!form || !span) return;
+    form.elements.start.value = span.start;
+    form.elements.end.value = span.end;
+    form.elements.exact.value = span.exact;
+    lastSpan = span;
+  }
+
+  function create(kind) {
+    const form = document.getElementById("create-form");
+    if (!form) {
+      say("Your role may not create annotations.");
+      return;
+    }
+    const span = selectedSpan();
+    if (span) fillCreateForm(span);
+    if (!form.elements.exact.value.trim()) {
+      say("Select some text first (mouse, or ←/→ with Shift in the text).");
+      return;
+    }
+    say("");
+    // A real click, so htmx sends the button's name=kind like a browser would.
+    form.querySelector(`button[name="kind"][value="${kind}"]`).click();
+  }
+
+  let selectionFrame = 0;
+  document.addEventListener("selectionchange", () => {
+    cancelAnimationFrame(selectionFrame);
+    selectionFrame = requestAnimationFrame(() => {
+      const span = selectedSpan();
+      if (span) fillCreateForm(span);
+      flushDeferredUpdate();
+    });
+  });
+
+  document.addEventListener("input", (event) => {
+    // Typed text is located by the server (first occurrence): drop stale offsets.
+    if (event.target.matches("#create-form textarea[name=exact]")) {
+      const form = event.target.form;
+      form.elements.start.value = "";
+      form.elements.end.value = "";
+      lastSpan = null;
+    }
+  });
+
+  // ---- Keyboard selection: the focused body moves and extends by whole words ----
+
+  let keyboard = null; // {anchor: [start, end], focus: [start, end]} in code points
+
+  function wordFrom(cp, direction) {
+    const { chars } = text();
+    let index = cp;
+    if (direction > 0) {
+      while (index < chars.length && !isWordChar(chars[index])) index++;
+      if (index >= chars.length) return null;
+      let end = index;
+      while (end < chars.length && isWordChar(chars[end])) end++;
+      return [index, end];
+    }
+    while (index > 0 && !isWordChar(chars[index - 1])) index--;
+    if (index <= 0) return null;
+    let start = index;
+    while (start > 0 && isWordChar(chars[start - 1])) start--;
+    return [start, index];
+  }
+
+  function wordAround(cp) {
+    const { chars } = text();
+    let start = cp;
+    while (start > 0 && isWordChar(chars[start - 1])) start--;
+    return wordFrom(start, 1) || wordFrom(cp, -1);
+  }
+
+  // Where the paragraph holding `cp` starts (paragraphs are separated by a blank line).
+  function paragraphStart(cp) {
+    const { chars } = text();
+    let index = cp;
+    while (index > 1 && !(chars[index - 1] === "\n" && chars[index - 2] === "\n")) index--;
+    return index <= 1 ? 0 : index;
+  }
+
+  function paragraphFrom(cp, direction) {
+    const { chars } = text();
+    if (direction > 0) {
+      for (let index = cp; index < chars.length - 1; index++) {
+        if (chars[index] === "\n" && chars[index + 1] === "\n") return wordFrom(index + 2, 1);
+      }
+      return null;
+    }
+    const here = wordFrom(paragraphStart(cp), 1);
+    if (here && here[0] < cp) return here;
+    const start = paragraphStart(cp);
+    return start === 0 ? null : wordFrom(paragraphStart(start - 2), 1);
+  }
+
+  function startKeyboardSelection() {
+    const selection = window.getSelection();
+    const root = bodyEl();
+    if (selection.rangeCount && root.contains(selection.anchorNode)) {
+      const span = selectedSpan();
+      if (span) {
+        keyboard = { anchor: wordAround(span.start), focus: wordFrom(span.end, -1) || wordAround(span.start) };
+        return;
+      }
+      const cp = codePointAt(selection.anchorNode, selection.anchorOffset);
+      if (cp !== null) {
+        const word = wordAround(cp);
+        if (word) keyboard = { anchor: word, focus: word };
+        return;
+      }
+    }
+    const first = wordFrom(0, 1);
+    if (first) keyboard = { anchor: first, focus: first };
+  }
+
+  function showKeyboardSelection() {
+    const { anchor, focus } = keyboard;
+    selectSpan(Math.min(anchor[0], focus[0]), Math.max(anchor[1], focus[1]));
+    const [node] = domPosition(focus[0]);
+    const seg = node.parentElement.closest(".seg");
+    if (seg) seg.scrollIntoView({ block: "nearest" });
+  }
+
+  function keyboardSelect(event) {
+    const steps = { ArrowRight: [wordFrom, 1], ArrowLeft: [wordFrom, -1],
+                    ArrowDown: [paragraphFrom, 1], ArrowUp: [paragraphFrom, -1] };
+    const step = steps[event.key];
+    if (!step) return false;
+    event.preventDefault();
+    if (!keyboard) startKeyboardSelection();
+    if (!keyboard) return true;
+    if (!selectionInBody()) {
+      showKeyboardSelection(); // first press, or back from the panel: show where we are
+      return true;
+    }
+    const [move, direction] = step;
+    const from = direction > 0 ? keyboard.focus[1] : keyboard.focus[0];
+    const next = move(from, direction);
+    if (next) {
+      keyboard.focus = next;
+      if (!event.shiftKey) keyboard.anchor = next;
+      showKeyboardSelection();
+    }
+    return true;
+  }
+
+  // ---- Annotations: current (j/k), hover card, open in the panel ----
+
+  let current = null;
+  let pendingWithdraw = null;
+  let focusPanel = false;
+  const root = document.getElementById("annotate");
+
+  const listItems = () => Array.from(document.querySelectorAll("#annotation-list li[data-a]"));
+  const segmentsOf = (id) => bodyEl().querySelectorAll(`.seg[data-ids~="${CSS.escape(String(id))}"]`);
+  const openId = () => (document.getElementById("panel") || {}).dataset?.open || "";
+
+  function markCurrent() {
+    document.querySelectorAll(".is-current").forEach((el) => el.classList.remove("is-current"));
+    document.querySelectorAll(".ann.is-open").forEach((el) => el.classList.remove("is-open"));
+    const open = openId();
+    if (open) document.getElementById(`ann-${open}`)?.classList.add("is-open");
+    if (!current) return;
+    const item = document.getElementById(`ann-${current}`);
+    if (!item) {
+      current = null;
+      return;
+    }
+    item.classList.add("is-current");
+    segmentsOf(current).forEach((seg) => seg.classList.add("is-current"));
+  }
+
+  function setCurrent(id, { focusItem = false } = {}) {
+    current = id;
+    markCurrent();
+    const item = document.getElementById(`ann-${id}`);
+    const first = segmentsOf(id)[0];
+    if (first) first.scrollIntoView({ block: "nearest" });
+    if (item) {
+      item.scrollIntoView({ block: "nearest" });
+      if (focusItem) item.querySelector("a").focus({ preventScroll: true });
+    }
+    if (first) showCard([id], first.getBoundingClientRect());
+  }
+
+  function step(direction) {
+    const ids = listItems().map((item) => item.dataset.a);
+    if (!ids.length) return;
+    let index = ids.indexOf(current);
+    if (index === -1) index = direction > 0 ? 0 : ids.length - 1;
+    else index = Math.min(ids.length - 1, Math.max(0, index + direction));
+    setCurrent(ids[index], { focusItem: true });
+  }
+
+  // `focus`: opened from the keyboard, so the cursor moves into the panel's first field.
+  function openPanel(id, { focus = false } = {}) {
+    const url = root.dataset.panelUrl.replace("2147483647", encodeURIComponent(id));
+    current = id;
+    focusPanel = focus;
+    htmx.ajax("GET", focus ? `${url}?focus=1` : url, { target: "#panel", swap: "outerHTML" });
+  }
+
+  function withdrawCurrent() {
+    const id = current || openId();
+    if (!id) {
+      say("Choose an annotation first (j / k).");
+      return;
+    }
+    if (openId() === id) {
+      const form = document.querySelector("#panel form.withdraw-form");
+      if (form) form.requestSubmit(); // workbench.js asks for confirmation
+      else say("Only your own drafts can be withdrawn.");
+      return;
+    }
+    pendingWithdraw = id;
+    openPanel(id, { focus: true });
+  }
+
+  // Hover card: kind, author, state and attributes of every span under the pointer.
+  const card = document.getElementById("hover-card");
+  const CARD_LIMIT = 5;
+
+  function showCard(ids, rect) {
+    const summaries = ids.slice(0, CARD_LIMIT)
+      .map((id) => document.querySelector(`#ann-${CSS.escape(id)} .ann-summary`))
+      .filter(Boolean)
+      .map((summary) => summary.cloneNode(true));
+    if (!summaries.length) {
+      hideCard();
+      return;
+    }
+    if (ids.length > CARD_LIMIT) {
+      const more = document.createElement("span");
+      more.className = "more";
+      more.textContent = `and ${ids.length - CARD_LIMIT} more`;
+      summaries.push(more);
+    }
+    card.replaceChildren(...summaries);
+    card.hidden = false;
+    const width = card.offsetWidth;
+    const height = card.offsetHeight;
+    const left = Math.max(8, Math.min(rect.left, window.innerWidth - width - 8));
+    const below = rect.bottom + 8;
+    card.style.left = `${left}px`;
+    card.style.top = `${below + height > window.innerHeight ? rect.top - height - 8 : below}px`;
+  }
+
+  function hideCard() {
+    card.hidden = true;
+  }
+
+  let hovered = null;
+  function setHover(seg) {
+    if (hovered === seg) return;
+    document.querySelectorAll(".seg.is-hover").forEach((el) => el.classList.remove("is-hover"));
+    hovered = seg;
+    if (!seg) {
+      hideCard();
+      return;
+    }
+    const ids = seg.dataset.ids.split(" ");
+    const innermost = ids[ids.length - 1];
+    segmentsOf(innermost).forEach((el) => el.classList.add("is-hover"));
+    showCard(ids.slice().reverse(), seg.getBoundingClientRect());
+  }
+
+  document.addEventListener("mouseover", (event) => {
+    const seg = event.target.closest && event.target.closest("#article-body .seg.on");
+    if (!pointerSelecting) setHover(seg || null);
+  });
+  window.addEventListener("scroll", () => setHover(null), { passive: true });
+
+  // A click (not a drag) on highlighted text opens its innermost annotation.
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest(".ann-open");
+    if (link) {
+      event.preventDefault();
+      const id = link.closest("li").dataset.a;
+      setCurrent(id);
+      // Enter on the focused row (event.detail 0) continues by keyboard in the panel.
+      openPanel(id, { focus: event.detail === 0 });
+      return;
+    }
+    const close = event.target.closest("[data-action=close-panel]");
+    if (close) {
+      event.preventDefault();
+      const panel = document.getElementById("panel");
+      const empty = document.createElement("p");
+      empty.className = "muted panel-empty";
+      empty.textContent = "No annotation open. Use j / k and Enter, or click one.";
+      panel.replaceChildren(empty);
+      panel.dataset.open = "";
+      panel.className = "side-box panel";
+      markCurrent();
+      bodyEl().focus();
+      return;
+    }
+    if (event.target.closest("[data-action=help]")) {
+      document.getElementById("shortcut-help").showModal();
+      return;
+    }
+    const seg = event.target.closest("#article-body .seg.on");
+    if (seg && event.detail === 1) {
+      // Wait out a double click: that selects a word, it does not open anything.
+      clearTimeout(clickTimer);
+      clickTimer = setTimeout(() => {
+        if (selectionInBody()) return;
+        const ids = seg.dataset.ids.split(" ");
+        const id = ids[ids.length - 1];
+        setCurrent(id);
+        openPanel(id);
+      }, 260);
+    } else if (event.detail > 1) {
+      clearTimeout(clickTimer);
+    }
+  });
+  let clickTimer = 0;
+
+  // ---- Live updates: never swap the body under a selection being made ----
+
+  let pointerSelecting = false;
+  let deferred = false;
+
+  document.addEventListener("mousedown", (event) => {
+    if (event.button === 0 && event.target.closest && event.target.closest("#article-body")) {
+      pointerSelecting = true;
+      hideCard();
+    }
+  });
+  document.addEventListener("mouseup", () => {
+    if (!pointerSelecting) return;
+    pointerSelecting = false;
+    keyboard = null; // the next arrow key starts from where the mouse left the selection
+    // Show what will be stored: the selection grows to whole words, trimmed of spaces.
+    const span = selectedSpan();
+    if (span) {
+      selectSpan(span.start, span.end);
+      fillCreateForm(span);
+    }
+    flushDeferredUpdate();
+  });
+
+  const selectionHeld = () => pointerSelecting || selectionInBody();
+  const shownVersion = () => Number(document.getElementById("live")?.dataset.version || 0);
+
+  function flushDeferredUpdate() {
+    if (!deferred || selectionHeld()) return;
+    deferred = false;
+    say("");
+    const live = document.getElementById("live");
+    if (live) htmx.trigger(live, "poll-now");
+  }
+
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const detail = event.detail;
+    const elt = detail.requestConfig && detail.requestConfig.elt;
+    if (elt && elt.id === "live") {
+      const version = Number(detail.xhr.getResponseHeader("X-Annotations-Version") || 0);
+      if (detail.xhr.status === 200 && version && version <= shownVersion()) {
+        detail.shouldSwap = false; // an older answer overtaken by our own change
+      } else if (detail.xhr.status === 200 && selectionHeld()) {
+        detail.shouldSwap = false;
+        deferred = true;
+        say("New changes by others will appear when you finish selecting.");
+      }
+      return;
+    }
+    // Refusals carry the panel or form that says why: show them where the user looks.
+    if ([403, 409, 422].includes(detail.xhr.status) && elt && root.contains(elt)) {
+      detail.shouldSwap = true;
+      detail.isError = false;
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", (event) => {
+    markCurrent();
+    const elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    const panel = document.getElementById("panel");
+    const swappedPanel = event.detail.target && event.detail.target.id === "panel";
+    const created = elt && elt.id === "create-form" && event.detail.xhr.status === 200;
+    if (created) {
+      lastSpan = null;
+      const field = panel.querySelector("[autofocus]") || panel;
+      field.focus();
+      current = panel.dataset.open || current;
+      markCurrent();
+    } else if (swappedPanel && focusPanel) {
+      focusPanel = false;
+      (panel.querySelector("[autofocus]") || panel).focus();
+    }
+    if (pendingWithdraw && panel.dataset.open === pendingWithdraw) {
+      pendingWithdraw = null;
+      const form = panel.querySelector("form.withdraw-form");
+      if (form) form.requestSubmit();
+      else say("Only your own drafts can be withdrawn.");
+    }
+  });
+
+  // ---- Shortcuts ----
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    const target = event.target;
+    const help = document.getElementById("shortcut-help");
+    if (help.open) return; // the dialog handles Esc itself
+    const inField = target.closest && target.closest("input, textarea, select, [contenteditable]");
+    if (inField) {
+      if (event.key === "Escape" && target.closest("#panel, #create-box")) {
+        event.preventDefault();
+        bodyEl().focus();
+        if (keyboard) showKeyboardSelection();
+      }
+      return;
+    }
+    if (target === bodyEl() && keyboardSelect(event)) return;
+    switch (event.key) {
+      case "c": create("claim"); break;
+      case "n": create("number"); break;
+      case "q": create("quotation"); break;
+      case "j": step(1); break;
+      case "k": step(-1); break;
+      case "t": bodyEl().focus(); break;
+      case "?": help.showModal(); break;
+      case "Enter":
+        // On a link or a button Enter keeps its own meaning.
+        if (target.closest("a, button, summary")) return;
+        if (current) openPanel(current, { focus: true });
+        else return;
+        break;
+      case "Delete":
+        withdrawCurrent();
+        break;
+      case "Escape":
+        if (target.closest("#panel")) bodyEl().focus();
+        else window.getSelection().removeAllRanges();
+        keyboard = null;
+        hideCard();
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+  });
+
+  // A link to an open annotation (?a=<id>) marks it in the text too.
+  if (openId()) {
+    current = openId();
+    markCurrent();
+  }
+})();

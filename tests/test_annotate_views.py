@@ -1,0 +1,720 @@
+"""The annotate screen's views: the article page, its fragments and every action on a span.
+
+Each view: allowed, forbidden, wrong method; htmx requests (HX-Request: true) get the
+fragments; refusals change nothing; query counts stay the same at 10 and 1,000 spans.
+"""
+
+import random
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from annotations import workflow
+from annotations.models import Annotation, HistoryEntry, Kind, State
+from annotations.text import quote_context, snap_to_words
+from tests.factories import AnnotationFactory, ArticleFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+# Session, user, the user's two permission lookups, the user's groups (header), the
+# article, its annotations, the open annotation's history: nothing grows with the spans.
+PAGE_QUERY_BOUND = 10
+FRAGMENT_QUERY_BOUND = 10
+
+
+class _BodyText(HTMLParser):
+    """The text content of the element with id="article-body", as a browser would see it."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.depth = 0
+        self.text = []
+        self.tags = []
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth:
+            self.depth += 1
+            self.tags.append(tag)
+        elif ("id", "article-body") in attrs:
+            self.depth = 1
+
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if self.depth:
+            self.text.append(data)
+
+
+def body_text(html: str) -> tuple[str, list[str]]:
+    parser = _BodyText()
+    parser.feed(html)
+    return "".join(parser.text), parser.tags
+
+
+def page_url(article):
+    return reverse("article_detail", args=[article.pk])
+
+
+def make_annotations(article, authors, count, seed=7):
+    """`count` overlapping word-aligned spans of every kind, inserted in one statement."""
+    rng = random.Random(seed)
+    body = article.body
+    annotations = []
+    for index in range(count):
+        start = rng.randrange(0, len(body) - 2)
+        start, end = snap_to_words(body, start, min(len(body), start + rng.randrange(3, 120)))
+        if start == end:
+            start, end = 0, 3
+        prefix, suffix = quote_context(body, start, end)
+        annotations.append(
+            Annotation(
+                article=article,
+                author=authors[index % len(authors)],
+                kind=Kind.values[index % 3],
+                start=start,
+                end=end,
+                exact=body[start:end],
+                prefix=prefix,
+                suffix=suffix,
+            )
+        )
+    Annotation.objects.bulk_create(annotations)
+    return annotations
+
+
+LONG_BODY = "\n\n".join(
+    f"Paragraph {n}: the minister said “exports rose {n} percent to US$518.4 billion” and "
+    f"more than {n * 10} projects 🌍 were built in 中国 over the past years, officials said."
+    for n in range(60)
+)
+
+
+@pytest.fixture
+def big_article(annotator, other_annotator):
+    """make(n) -> an article carrying n annotations by two annotators."""
+
+    def make(count):
+        article = ArticleFactory(body=LONG_BODY)
+        make_annotations(article, [annotator, other_annotator], count)
+        return article
+
+    return make
+
+
+def own_draft(article, author, phrase="exports rose 30 percent", kind=Kind.CLAIM):
+    start = article.body.index(phrase)
+    return workflow.annotation_create(
+        article=article,
+        author=author,
+        kind=kind,
+        start=start,
+        end=start + len(phrase),
+        exact=phrase,
+    )
+
+
+# ---- The article page ----
+
+
+def test_article_page_renders_the_body_as_exact_text(client_for, annotator, other_annotator):
+    body = "“Curly” quotes,\u2002an en space, 中文, an emoji 🎉 and\n\n<b>markup</b> & more."
+    article = ArticleFactory(body=body)
+    start = body.index("中文")
+    AnnotationFactory(article=article, author=other_annotator, phrase="中文, an emoji 🎉")
+    AnnotationFactory(article=article, author=annotator, phrase="emoji 🎉 and", kind=Kind.NUMBER)
+    response = client_for(annotator).get(page_url(article))
+    assert response.status_code == 200
+    text, tags = body_text(response.content.decode())
+    assert text == body
+    assert "b" not in tags  # the article's markup is text, not elements
+    assert f'data-start="{start}"' in response.content.decode()
+
+
+def test_article_page_marks_each_kind_and_nesting(client_for, annotator, article):
+    claim = own_draft(article, annotator)
+    number = own_draft(article, annotator, "30 percent", Kind.NUMBER)
+    html = client_for(annotator).get(page_url(article)).content.decode()
+    assert f'data-ids="{claim.pk} {number.pk}"' in html
+    assert re.search(r'<span class="m k-claim l0"><span class="m k-number l1">30 percent', html)
+    assert f'id="ann-{claim.pk}"' in html and f'id="ann-{number.pk}"' in html
+
+
+def test_article_page_opens_the_annotation_named_in_the_query(client_for, annotator, article):
+    claim = own_draft(article, annotator)
+    html = client_for(annotator).get(page_url(article), {"a": claim.pk}).content.decode()
+    assert f'data-open="{claim.pk}"' in html
+    assert reverse("annotate_edit", args=[claim.pk]) in html
+
+
+def test_article_page_hides_withdrawn_annotations(client_for, annotator, article):
+    claim = own_draft(article, annotator)
+    workflow.annotation_withdraw(annotation_id=claim.pk, user=annotator, version=claim.version)
+    html = client_for(annotator).get(page_url(article)).content.decode()
+    assert f'id="ann-{claim.pk}"' not in html
+    assert "data-ids" not in html
+
+
+def test_article_page_lets_a_reviewer_read_but_not_create(client_for, reviewer, article):
+    response = client_for(reviewer).get(page_url(article))
+    assert response.status_code == 200
+    assert reverse("annotate_create", args=[article.pk]) not in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["outsider", "researcher"])
+def test_article_page_is_forbidden_without_a_reading_role(client_for, article, persona, request):
+    response = client_for(request.getfixturevalue(persona)).get(page_url(article))
+    assert response.status_code == 403
+
+
+def test_article_page_asks_anonymous_users_to_log_in(client, article):
+    response = client.get(page_url(article))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_article_page_rejects_post(client_for, annotator, article):
+    assert client_for(annotator).post(page_url(article)).status_code == 405
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_article_page_query_count_does_not_grow_with_annotations(
+    client_for, annotator, big_article, django_assert_max_num_queries, count
+):
+    article = big_article(count)
+    client = client_for(annotator)
+    opened = article.annotations.filter(author=annotator).first()
+    with django_assert_max_num_queries(PAGE_QUERY_BOUND):
+        response = client.get(page_url(article), {"a": opened.pk})
+    assert response.status_code == 200
+    assert response.content.decode().count('class="ann k-') == count
+    assert body_text(response.content.decode())[0] == article.body
+
+
+# ---- Create ----
+
+
+def create_url(article):
+    return reverse("annotate_create", args=[article.pk])
+
+
+def test_create_stores_the_span_with_its_context(client_for, annotator, article):
+    body = article.body
+    start = body.index("exports rose")
+    end = start + len("exports rose 30 percent")
+    response = client_for(annotator).post(
+        create_url(article),
+        {"kind": "claim", "start": start, "end": end, "exact": body[start:end]},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    annotation = Annotation.objects.get()
+    assert (annotation.start, annotation.end, annotation.exact) == (start, end, body[start:end])
+    assert (annotation.prefix, annotation.suffix) == quote_context(body, start, end)
+    assert annotation.author == annotator and annotation.state == State.DRAFT
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="create-box"')
+    assert 'id="panel"' in html and 'id="article-body"' in html and 'id="live"' in html
+    assert html.count('hx-swap-oob="true"') == 4  # panel, body, list, poller
+
+
+def test_create_counts_code_points_after_an_emoji(client_for, annotator):
+    article = ArticleFactory(body="Party 🎉 then 中国经济 grew “strongly” in May.")
+    exact = "中国经济 grew “strongly"
+    start = article.body.index(exact)  # Python index: the emoji counts once
+    response = client_for(annotator).post(
+        create_url(article),
+        {"kind": "number", "start": start, "end": start + len(exact), "exact": exact},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert Annotation.objects.get().exact == exact
+
+
+def test_create_refuses_text_that_does_not_match_the_offsets(client_for, annotator, article):
+    start = article.body.index("exports")
+    response = client_for(annotator).post(
+        create_url(article),
+        {"kind": "claim", "start": start + 1, "end": start + 8, "exact": "exports"},
+        headers=HTMX,
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "does not match the article at those offsets" in html
+    assert 'id="id_exact_error"' in html  # next to the field
+    assert not Annotation.objects.exists()
+
+
+def test_create_without_javascript_finds_typed_text_and_redirects(client_for, annotator, article):
+    response = client_for(annotator).post(
+        create_url(article), {"kind": "quotation", "exact": "exports rose 30 percent"}
+    )
+    annotation = Annotation.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"{page_url(article)}?a={annotation.pk}#panel"
+    assert annotation.start == article.body.index("exports rose 30 percent")
+
+
+def test_create_accepts_the_line_breaks_a_plain_form_sends(client_for, annotator, article):
+    exact = "2024.\r\n\r\nMore than 200"
+    client_for(annotator).post(create_url(article), {"kind": "claim", "exact": exact})
+    assert Annotation.objects.get().exact == "2024.\n\nMore than 200"
+
+
+def test_create_refuses_text_that_is_not_in_the_article(client_for, annotator, article):
+    response = client_for(annotator).post(create_url(article), {"kind": "claim", "exact": "nope"})
+    assert response.status_code == 422
+    assert "does not appear in the article" in response.content.decode()
+    assert not Annotation.objects.exists()
+
+
+def test_create_refuses_an_empty_selection(client_for, annotator, article):
+    response = client_for(annotator).post(
+        create_url(article), {"kind": "claim", "exact": "  "}, headers=HTMX
+    )
+    assert response.status_code == 422
+    assert "Select some text" in response.content.decode()
+
+
+def test_create_is_forbidden_to_a_reviewer(client_for, reviewer, article):
+    response = client_for(reviewer).post(
+        create_url(article), {"kind": "claim", "exact": "exports"}, headers=HTMX
+    )
+    assert response.status_code == 403
+    assert not Annotation.objects.exists()
+
+
+def test_create_rejects_get(client_for, annotator, article):
+    assert client_for(annotator).get(create_url(article)).status_code == 405
+
+
+# ---- The side panel ----
+
+
+def test_panel_fragment_offers_forms_and_suggestions_for_an_own_draft(
+    client_for, annotator, article
+):
+    number = own_draft(article, annotator, "US$518.4 billion", Kind.NUMBER)
+    response = client_for(annotator).get(
+        reverse("annotate_panel", args=[number.pk]), {"focus": "1"}, headers=HTMX
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="panel"')
+    assert 'value="518400000000"' in html and 'value="USD"' in html
+    assert "Suggested from the text" in html
+    assert "autofocus" in html
+    for name in ("annotate_edit", "annotate_kind", "annotate_nudge", "annotate_submit"):
+        assert reverse(name, args=[number.pk]) in html
+
+
+def test_panel_suggests_the_speaker_of_a_quotation(client_for, annotator, article):
+    quotation = own_draft(article, annotator, "exports rose 30 percent", Kind.QUOTATION)
+    html = (
+        client_for(annotator)
+        .get(reverse("annotate_panel", args=[quotation.pk]), headers=HTMX)
+        .content.decode()
+    )
+    assert 'value="The minister"' in html
+    assert '<option value="direct" selected>' in html
+
+
+def test_panel_shows_others_annotations_read_only(client_for, annotator, other_annotator, article):
+    theirs = own_draft(article, other_annotator)
+    html = (
+        client_for(annotator)
+        .get(reverse("annotate_panel", args=[theirs.pk]), headers=HTMX)
+        .content.decode()
+    )
+    assert "Read-only: Only the author may change this annotation." in html
+    assert "<form" not in html
+
+
+def test_panel_without_htmx_redirects_to_the_page(client_for, annotator, article):
+    claim = own_draft(article, annotator)
+    response = client_for(annotator).get(reverse("annotate_panel", args=[claim.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == f"{page_url(article)}?a={claim.pk}#panel"
+
+
+def test_panel_is_forbidden_to_an_outsider(client_for, annotator, outsider, article):
+    claim = own_draft(article, annotator)
+    response = client_for(outsider).get(reverse("annotate_panel", args=[claim.pk]), headers=HTMX)
+    assert response.status_code == 403
+
+
+def test_panel_rejects_post(client_for, annotator, article):
+    claim = own_draft(article, annotator)
+    assert client_for(annotator).post(reverse("annotate_panel", args=[claim.pk])).status_code == 405
+
+
+# ---- Edit attributes ----
+
+
+def edit(client, annotation, data, **kwargs):
+    return client.post(reverse("annotate_edit", args=[annotation.pk]), data, **kwargs)
+
+
+def test_edit_saves_attributes_through_the_workflow(client_for, annotator, article):
+    number = own_draft(article, annotator, "US$518.4 billion", Kind.NUMBER)
+    response = edit(
+        client_for(annotator),
+        number,
+        {"version": number.version, "number_value": "518,400,000,000", "number_unit": "USD",
+         "number_scale": "billion"},
+        headers=HTMX,
+    )  # fmt: skip
+    assert response.status_code == 200
+    number.refresh_from_db()
+    assert number.number_value == 518400000000 and number.number_unit == "USD"
+    assert number.version == 2
+    assert HistoryEntry.objects.filter(annotation=number, action="edited").exists()
+    html = response.content.decode()
+    assert "Saved." in html and html.count('hx-swap-oob="true"') == 3
+
+
+def test_edit_without_htmx_redirects_with_a_message(client_for, annotator, article):
+    claim = own_draft(article, annotator)
+    response = edit(
+        client_for(annotator), claim, {"version": 1, "claimant": "The minister",
+                                       "check_worthy": "true"}
+    )  # fmt: skip
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.claimant == "The minister" and claim.check_worthy is True
+
+
+def test_edit_of_a_stale_version_answers_409_and_changes_nothing(client_for, annotator, article):
+    claim = own_draft(article, annotator)
+    workflow.annotation_update(
+        annotation_id=claim.pk, user=annotator, version=1, changes={"claimant": "First tab"}
+    )
+    response = edit(
+        client_for(annotator), claim, {"version": 1, "claimant": "Second tab"}, headers=HTMX
+    )
+    assert response.status_code == 409
+    assert "changed by someone else" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.claimant == "First tab" and claim.version == 2
+
+
+def test_edit_shows_an_invalid_value_next_to_its_field(client_for, annotator, article):
+    number = own_draft(article, annotator, "30 percent", Kind.NUMBER)
+    response = edit(
+        client_for(annotator), number, {"version": 1, "number_value": "thirty"}, headers=HTMX
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'id="id_number_value_error"' in html and 'aria-invalid="true"' in html
+    number.refresh_from_db()
+    assert number.number_value is None and number.version == 1
+
+
+def test_edit_of_someone_elses_annotation_is_forbidden(
+    client_for, annotator, other_annotator, article
+):
+    theirs = own_draft(article, other_annotator)
+    response = edit(client_for(annotator), theirs, {"version": 1, "claimant": "Me"}, headers=HTMX)
+    assert response.status_code == 403
+    assert "Only the author may change this annotation." in response.content.decode()
+    theirs.refresh_from_db()
+    assert theirs.claimant == "" and theirs.version == 1
+
+
+def test_edit_of_a_submitted_annotation_is_forbidden(client_for, annotator, article):
+    claim = own_draft(article, annotator)
+    workflow.annotation_submit(annotation_id=claim.pk, user=annotator, version=1)
+    response = edit(client_for(annotator), claim, {"version": 2, "claimant": "Late"})
+    assert response.status_code == 403
+    claim.refresh_from_db()
+    assert claim.claimant == ""
+
+
+def test_edit_rejects_get(client_for, annotator, article):
+    claim = own_draft(article, annotator)
+    assert client_for(annotator).get(reverse("annotate_edit", args=[claim.pk])).status_code == 405
+
+
+# ---- Kind and boundaries ----
+
+
+def test_change_kind_clears_the_attributes_of_the_old_kind(client_for, annotator, article):
+    claim = own_draft(article, annotator)
+    claim = workflow.annotation_update(
+        annotation_id=claim.pk, user=annotator, version=1, changes={"claimant": "The minister"}
+    )
+    response = client_for(annotator).post(
+        reverse("annotate_kind", args=[claim.pk]), {"kind": "quotation", "version": 2}, headers=HTMX
+    )
+    assert response.status_code == 200
+    claim.refresh_from_db()
+    assert claim.kind == Kind.QUOTATION and claim.claimant == ""
+
+
+def test_change_kind_of_a_stale_version_answers_409(client_for, annotator, article):
+    claim = own_draft(article, annotator)
+    workflow.annotation_update(annotation_id=claim.pk, user=annotator, version=1,
+                               changes={"claimant": "x"})  # fmt: skip
+    response = client_for(annotator).post(
+        reverse("annotate_kind", args=[claim.pk]), {"kind": "number", "version": 1}, headers=HTMX
+    )
+    assert response.status_code == 409
+    claim.refresh_from_db()
+    assert claim.kind == Kind.CLAIM
+
+
+def test_change_kind_is_forbidden_on_others_annotations(
+    client_for, annotator, other_annotator, article
+):
+    theirs = own_draft(article, other_annotator)
+    response = client_for(annotator).post(
+        reverse("annotate_kind", args=[theirs.pk]), {"kind": "number", "version": 1}
+    )
+    assert response.status_code == 403
+    theirs.refresh_from_db()
+    assert theirs.kind == Kind.CLAIM
+
+
+def test_change_kind_rejects_get(client_for, annotator, article):
+    claim = own_draft(article, annotator)
+    assert client_for(annotator).get(reverse("annotate_kind", args=[claim.pk])).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("move", "expected"),
+    [
+        ("end:1", "exports rose 30 percent to"),
+        ("end:-1", "exports rose 30"),
+        ("start:-1", "said “exports rose 30 percent"),
+        ("start:1", "rose 30 percent"),
+    ],
+)
+def test_nudge_moves_one_boundary_by_a_word(client_for, annotator, article, move, expected):
+    claim = own_draft(article, annotator)
+    response = client_for(annotator).post(
+        reverse("annotate_nudge", args=[claim.pk]), {"move": move, "version": 1}, headers=HTMX
+    )
+    assert response.status_code == 200
+    claim.refresh_from_db()
+    assert claim.exact == expected
+    assert claim.exact == article.body[claim.start : claim.end]
+
+
+def test_nudge_refuses_to_leave_an_empty_span(client_for, annotator, article):
+    number = own_draft(article, annotator, "30", Kind.NUMBER)
+    response = client_for(annotator).post(
+        reverse("annotate_nudge", args=[number.pk]), {"move": "end:-1", "version": 1}, headers=HTMX
+    )
+    assert response.status_code == 422
+    assert "at least one word" in response.content.decode()
+
+
+def test_nudge_is_forbidden_on_others_annotations(client_for, annotator, other_annotator, article):
+    theirs = own_draft(article, other_annotator)
+    response = client_for(annotator).post(
+        reverse("annotate_nudge", args=[theirs.pk]), {"move": "end:1", "version": 1}
+    )
+    assert response.status_code == 403
+
+
+def test_nudge_rejects_get(client_for, annotator, article):
+    claim = own_draft(article, annotator)
+    assert client_for(annotator).get(reverse("annotate_nudge", args=[claim.pk])).status_code == 405
+
+
+# ---- Withdraw and submit ----
+
+
+def test_withdraw_keeps_the_annotation_in_the_history(client_for, annotator, article):
+    claim = own_draft(article, annotator)
+    response = client_for(annotator).post(
+        reverse("annotate_withdraw", args=[claim.pk]), {"version": 1}, headers=HTMX
+    )
+    assert response.status_code == 200
+    claim.refresh_from_db()
+    assert claim.state == State.WITHDRAWN
+    assert HistoryEntry.objects.filter(annotation=claim, action="withdrawn").exists()
+    html = response.content.decode()
+    assert "stays in the history" in html
+    assert f'id="ann-{claim.pk}"' not in html  # gone from the list
+
+
+def test_withdraw_of_a_stale_version_answers_409(client_for, annotator, article):
+    claim = own_draft(article, annotator)
+    workflow.annotation_update(annotation_id=claim.pk, user=annotator, version=1,
+                               changes={"claimant": "x"})  # fmt: skip
+    response = client_for(annotator).post(
+        reverse("annotate_withdraw", args=[claim.pk]), {"version": 1}
+    )
+    assert response.status_code == 409
+    claim.refresh_from_db()
+    assert claim.state == State.DRAFT
+
+
+def test_withdraw_is_forbidden_on_others_annotations(
+    client_for, annotator, other_annotator, article
+):
+    theirs = own_draft(article, other_annotator)
+    response = client_for(annotator).post(
+        reverse("annotate_withdraw", args=[theirs.pk]), {"version": 1}, headers=HTMX
+    )
+    assert response.status_code == 403
+    theirs.refresh_from_db()
+    assert theirs.state == State.DRAFT
+
+
+def test_withdraw_rejects_get(client_for, annotator, article):
+    claim = own_draft(article, annotator)
+    response = client_for(annotator).get(reverse("annotate_withdraw", args=[claim.pk]))
+    assert response.status_code == 405
+
+
+def test_submit_sends_one_draft_for_review(client_for, annotator, article):
+    claim = own_draft(article, annotator)
+    response = client_for(annotator).post(
+        reverse("annotate_submit", args=[claim.pk]), {"version": 1}, headers=HTMX
+    )
+    assert response.status_code == 200
+    claim.refresh_from_db()
+    assert claim.state == State.SUBMITTED and claim.submitted_at is not None
+
+
+def test_submit_is_forbidden_on_others_annotations(client_for, annotator, other_annotator, article):
+    theirs = own_draft(article, other_annotator)
+    response = client_for(annotator).post(
+        reverse("annotate_submit", args=[theirs.pk]), {"version": 1}
+    )
+    assert response.status_code == 403
+    theirs.refresh_from_db()
+    assert theirs.state == State.DRAFT
+
+
+def test_submit_rejects_get(client_for, annotator, article):
+    claim = own_draft(article, annotator)
+    assert client_for(annotator).get(reverse("annotate_submit", args=[claim.pk])).status_code == 405
+
+
+def test_submit_all_sends_only_my_drafts_in_this_article(
+    client_for, annotator, other_annotator, article
+):
+    mine = [own_draft(article, annotator), own_draft(article, annotator, "30 percent")]
+    theirs = own_draft(article, other_annotator)
+    elsewhere = own_draft(ArticleFactory(), annotator)
+    response = client_for(annotator).post(
+        reverse("annotate_submit_all", args=[article.pk]), headers=HTMX
+    )
+    assert response.status_code == 200
+    assert "Submitted 2 drafts for review." in response.content.decode()
+    states = dict(Annotation.objects.values_list("pk", "state"))
+    assert [states[a.pk] for a in mine] == [State.SUBMITTED, State.SUBMITTED]
+    assert states[theirs.pk] == State.DRAFT and states[elsewhere.pk] == State.DRAFT
+
+
+def test_submit_all_is_forbidden_to_an_outsider(client_for, outsider, article):
+    response = client_for(outsider).post(reverse("annotate_submit_all", args=[article.pk]))
+    assert response.status_code == 403
+
+
+def test_submit_all_rejects_get(client_for, annotator, article):
+    response = client_for(annotator).get(reverse("annotate_submit_all", args=[article.pk]))
+    assert response.status_code == 405
+
+
+# ---- Live updates ----
+
+
+def poll_url(article):
+    return reverse("annotate_poll", args=[article.pk])
+
+
+def test_poll_answers_204_with_one_query_of_its_own_when_nothing_changed(
+    client_for, annotator, article
+):
+    client = client_for(annotator)
+    client.get(page_url(article))  # session and user loaded once, as on a real screen
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(poll_url(article), {"v": article.annotations_version})
+    assert response.status_code == 204 and response.content == b""
+    assert not response.templates
+    own = [q["sql"] for q in queries if "annotations_" in q["sql"]]
+    assert len(own) == 1 and "annotations_version" in own[0]
+    # The rest is authentication: session, user, the user's permissions.
+    assert len(queries) <= 5
+
+
+def test_poll_returns_the_changed_screen_as_out_of_band_fragments(
+    client_for, annotator, other_annotator, article
+):
+    seen = article.annotations_version
+    theirs = own_draft(article, other_annotator)
+    response = client_for(annotator).get(poll_url(article), {"v": seen}, headers=HTMX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'id="ann-{theirs.pk}"' in html
+    assert html.count('hx-swap-oob="true"') == 3  # body, list, poller
+    assert 'id="panel"' not in html  # the open side panel stays as it is
+    assert response["X-Annotations-Version"] == str(seen + 1)
+    assert body_text(html)[0] == article.body
+
+
+def test_poll_is_forbidden_to_an_outsider(client_for, outsider, article):
+    assert client_for(outsider).get(poll_url(article), {"v": 0}).status_code == 403
+
+
+def test_poll_of_a_missing_article_is_404(client_for, annotator):
+    assert client_for(annotator).get("/articles/999999/annotate/poll/").status_code == 404
+
+
+def test_poll_rejects_post(client_for, annotator, article):
+    assert client_for(annotator).post(poll_url(article)).status_code == 405
+
+
+# ---- Query counts of the fragments ----
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_fragments_query_count_does_not_grow_with_annotations(
+    client_for, annotator, big_article, django_assert_max_num_queries, count
+):
+    article = big_article(count)
+    client = client_for(annotator)
+    mine = article.annotations.filter(author=annotator, kind=Kind.NUMBER).first()
+    client.get(page_url(article))
+
+    with django_assert_max_num_queries(FRAGMENT_QUERY_BOUND):
+        assert client.get(poll_url(article), {"v": -1}, headers=HTMX).status_code == 200
+    with django_assert_max_num_queries(FRAGMENT_QUERY_BOUND):
+        response = client.get(reverse("annotate_panel", args=[mine.pk]), headers=HTMX)
+        assert response.status_code == 200
+    # Writes add the workflow's own statements (lock, update, history, version bump).
+    with django_assert_max_num_queries(FRAGMENT_QUERY_BOUND + 6):
+        response = edit(client, mine, {"version": 1, "number_unit": "USD"}, headers=HTMX)
+        assert response.status_code == 200
+    body = article.body
+    with django_assert_max_num_queries(FRAGMENT_QUERY_BOUND + 6):
+        response = client.post(
+            create_url(article), {"kind": "claim", "start": 0, "end": 9, "exact": body[:9]},
+            headers=HTMX,
+        )  # fmt: skip
+        assert response.status_code == 200
+
+
+def test_an_article_with_a_thousand_spans_renders_every_segment(client_for, annotator, big_article):
+    article = big_article(1000)
+    html = client_for(annotator).get(page_url(article)).content.decode()
+    text, _tags = body_text(html)
+    assert text == article.body
+    ids = set()
+    for match in re.finditer(r'data-ids="([\d ]+)"', html):
+        ids.update(match[1].split())
+    assert ids == {str(pk) for pk in article.annotations.values_list("pk", flat=True)}
+
+
+def test_a_user_without_roles_sees_no_forms(client_for, article):
+    user = UserFactory(username="nobody")
+    assert client_for(user).get(page_url(article)).status_code == 403
