@@ -87,8 +87,20 @@ class QueueFilterForm(forms.Form):
         return {name: value for name, value in self.data.items() if name in self.fields and value}
 
 
-class VersionForm(forms.Form):
+class PrefixedIdsForm(forms.Form):
+    """The item page holds several forms: each gets its own element ids."""
+
+    id_prefix = "id"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s" if self.id_prefix else False)
+        super().__init__(*args, **kwargs)
+
+
+class VersionForm(PrefixedIdsForm):
     """Take and release: the version the page showed (a stale one is refused)."""
+
+    id_prefix = ""  # rendered twice on a page (take, release): hidden, no id needed
 
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
@@ -108,8 +120,10 @@ def verdict_choices():
     return [("", "Choose a verdict…"), *((v.value, label(v)) for v in Verdict)]
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(PrefixedIdsForm):
     """Verdict and rationale, and which button was pressed (verify, reject, send back)."""
+
+    id_prefix = "decision"
 
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     decision = forms.ChoiceField(choices=Decision.CHOICES)
@@ -121,8 +135,10 @@ class DecisionForm(forms.Form):
     )
 
 
-class SourceForm(forms.Form):
+class SourceForm(PrefixedIdsForm):
     """A new source. An already known url (in any spelling) gives the existing source."""
+
+    id_prefix = "source"
 
     url = forms.CharField(
         max_length=1000, label="Url", widget=forms.URLInput(attrs={"placeholder": "https://…"})
@@ -147,8 +163,10 @@ class SourceForm(forms.Form):
         return SourceDetails(**self.cleaned_data)
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(PrefixedIdsForm):
     """An evidence item: the chosen source, a stance, what was found there and where."""
+
+    id_prefix = "evidence"
 
     source = forms.ModelChoiceField(
         queryset=Source.objects.all(),
