@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.timesince import timesince
 
 from . import policy, workflow
@@ -217,34 +218,23 @@ class AnnotationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("article", "author", "reviewer")
     ordering = ("-submitted_at", "-id")
     list_per_page = 50
-    fieldsets = (
-        (None, {"fields": ("article", "kind", "state", "version", "author", "reviewer")}),
-        ("Span", {"fields": ("start", "end", "exact", "prefix", "suffix")}),
-        (
-            "Attributes",
-            {
-                "fields": (
-                    "number_value",
-                    "number_unit",
-                    "number_scale",
-                    "number_qualifier",
-                    "number_counts",
-                    "speaker",
-                    "speech_type",
-                    "attribution_start",
-                    "attribution_end",
-                    "claimant",
-                    "check_worthy",
-                )
-            },
-        ),
-        (
-            "Times",
-            {"fields": ("created_at", "updated_at", "submitted_at", "taken_at", "decided_at")},
-        ),
-    )
     inlines = (EvidenceInline, ReviewInline, HistoryInline)
     actions = ("send_back", "reopen", "release")
+
+    def get_fieldsets(self, request, obj=None):
+        attributes = workflow.KIND_FIELDS.get(obj.kind, []) if obj else workflow.ATTRIBUTE_FIELDS
+        return (
+            (None, {"fields": ("article", "kind", "state", "version", "author", "reviewer")}),
+            ("Span", {"fields": ("start", "end", "exact", "prefix", "suffix")}),
+            ("Attributes", {"fields": attributes}),
+            (
+                "Times",
+                {"fields": ("created_at", "updated_at", "submitted_at", "taken_at", "decided_at")},
+            ),
+        )
+
+    def view_on_site(self, annotation):
+        return reverse("review_item", args=[annotation.pk])
 
     def get_queryset(self, request):
         latest = Review.objects.filter(annotation=OuterRef("pk")).order_by("-created_at", "-id")

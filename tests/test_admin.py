@@ -188,6 +188,8 @@ def test_annotation_page_is_read_only_with_evidence_reviews_and_history(client_f
     page = client_for(editor).get(change(annotation)).content.decode()
     assert "Evidence" in page and "Reviews" in page and "History" in page
     assert 'name="_save"' not in page and 'name="state"' not in page
+    assert reverse("review_item", args=[annotation.pk]) in page  # "view on site"
+    assert "Number value" not in page  # only the attributes of its kind
 
 
 def test_a_crafted_post_cannot_change_an_annotation(client_for, editor, annotator, reviewer):

@@ -135,6 +135,14 @@ def _attributes(annotation: Annotation) -> list[tuple[str, object]]:
     return [("Claimant", annotation.claimant), ("Check-worthy", worthy)]
 
 
+def _shown(name: str, value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if name == "evidence":
+        return f"#{value}"
+    return str(value)
+
+
 def _describe(changes: dict) -> list[str]:
     """Lines saying what changed: `field: old → new` for pairs, `field: value` otherwise."""
     lines = []
@@ -143,13 +151,13 @@ def _describe(changes: dict) -> list[str]:
         if isinstance(change, list) and len(change) == 2:
             old, new = change
             if old in (None, "") and new not in (None, ""):
-                lines.append(f"{label}: {new}")
+                lines.append(f"{label}: {_shown(name, new)}")
             elif new in (None, ""):
-                lines.append(f"{label}: {old} (removed)")
+                lines.append(f"{label}: {_shown(name, old)} (removed)")
             else:
-                lines.append(f"{label}: {old} → {new}")
+                lines.append(f"{label}: {_shown(name, old)} → {_shown(name, new)}")
         else:
-            lines.append(f"{label}: {change}")
+            lines.append(f"{label}: {_shown(name, change)}")
     return lines
 
 
