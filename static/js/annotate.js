@@ -388,11 +388,27 @@
     showCard(ids.slice().reverse(), seg.getBoundingClientRect());
   }
 
+  let pointer = null; // last pointer position, to find what is under it after a scroll
   document.addEventListener("mouseover", (event) => {
+    pointer = [event.clientX, event.clientY];
     const seg = event.target.closest && event.target.closest("#article-body .seg.on");
     if (!pointerSelecting) setHover(seg || null);
   });
-  window.addEventListener("scroll", () => setHover(null), { passive: true });
+  let scrollFrame = 0;
+  window.addEventListener("scroll", () => {
+    cancelAnimationFrame(scrollFrame);
+    scrollFrame = requestAnimationFrame(() => {
+      if (hovered && pointer) {
+        // The text moved under the pointer: show what is there now.
+        const under = document.elementFromPoint(...pointer);
+        hovered = null;
+        setHover((under && under.closest("#article-body .seg.on")) || null);
+      } else if (!card.hidden && current) {
+        const first = segmentsOf(current)[0];
+        if (first) showCard([current], first.getBoundingClientRect());
+      }
+    });
+  }, { passive: true });
 
   // A click (not a drag) on highlighted text opens its innermost annotation.
   document.addEventListener("click", (event) => {

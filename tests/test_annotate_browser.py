@@ -1,0 +1,288 @@
+"""The annotate screen in Chromium: exact offsets, keyboard use, live updates, CSP.
+
+Each test drives the real page through Playwright against live_server and checks what
+was stored in the database.
+"""
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from annotations import workflow
+from annotations.models import Annotation, Kind, State
+from tests.factories import ArticleFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+BODY = (
+    "Party 🎉 then 中国经济 grew “strongly” in May, the minister said.\n\n"
+    "Exports rose 30 percent to US$518.4 billion, officials said."
+)
+
+# Client rectangle of the first occurrence of `phrase` in the body (UTF-16 positions).
+PHRASE_RECT = """
+(phrase) => {
+  const root = document.getElementById("article-body");
+  const index = root.textContent.indexOf(phrase);
+  if (index < 0) throw new Error("phrase not in the body: " + phrase);
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) nodes.push(node);
+  const locate = (offset, atEnd) => {
+    let seen = 0;
+    for (const node of nodes) {
+      const length = node.data.length;
+      if (atEnd ? seen + length >= offset : seen + length > offset) return [node, offset - seen];
+      seen += length;
+    }
+  };
+  const range = document.createRange();
+  range.setStart(...locate(index, false));
+  range.setEnd(...locate(index + phrase.length, true));
+  const rects = Array.from(range.getClientRects()).filter((r) => r.width > 0);
+  const first = rects[0];
+  const last = rects[rects.length - 1];
+  return {x1: first.left, y1: first.top + first.height / 2,
+          x2: last.right, y2: last.top + last.height / 2};
+}
+"""
+
+
+def drag_select(page, phrase):
+    """Select `phrase` with the mouse, as a person would: press, drag, release."""
+    rect = page.evaluate(PHRASE_RECT, phrase)
+    page.mouse.move(rect["x1"] + 1, rect["y1"])
+    page.mouse.down()
+    page.mouse.move(rect["x2"] - 1, rect["y2"], steps=8)
+    page.mouse.up()
+    return page.evaluate("getSelection().toString()")
+
+
+def open_article(page, article):
+    page.goto(f"/articles/{article.pk}/")
+    expect(page.locator("#article-body")).to_be_visible()
+
+
+def wait_for_count(page, count):
+    expect(page.locator("#annotation-list li.ann")).to_have_count(count)
+
+
+def test_drag_selected_phrase_after_an_emoji_is_stored_exactly(logged_in_page, annotator):
+    article = ArticleFactory(body=BODY)
+    page = logged_in_page(annotator)
+    open_article(page, article)
+
+    selected = drag_select(page, "中国经济 grew “strongly")
+    assert selected == "中国经济 grew “strongly"
+    page.keyboard.press("n")
+    wait_for_count(page, 1)
+
+    annotation = Annotation.objects.get()
+    assert annotation.kind == Kind.NUMBER
+    assert annotation.exact == selected == BODY[annotation.start : annotation.end]
+    assert annotation.start == BODY.index("中国经济")  # a code point index: the emoji counts once
+
+
+def test_a_claim_containing_a_number_shows_both(logged_in_page, annotator):
+    article = ArticleFactory(body=BODY)
+    page = logged_in_page(annotator)
+    open_article(page, article)
+
+    drag_select(page, "Exports rose 30 percent to US$518.4 billion")
+    page.keyboard.press("c")
+    wait_for_count(page, 1)
+    drag_select(page, "30 percent")
+    page.keyboard.press("n")
+    wait_for_count(page, 2)
+
+    claim = Annotation.objects.get(kind=Kind.CLAIM)
+    number = Annotation.objects.get(kind=Kind.NUMBER)
+    assert number.exact == "30 percent"
+    both = page.locator(f'#article-body .seg[data-ids="{claim.pk} {number.pk}"]')
+    expect(both).to_have_text("30 percent")
+    claim_line = both.locator(".m.k-claim")
+    number_line = both.locator(".m.k-number")
+    expect(claim_line).to_be_visible()
+    expect(number_line).to_be_visible()
+    styles = page.evaluate(
+        """() => ["claim", "number"].map((kind) => getComputedStyle(
+             document.querySelector(`#article-body .m.k-${kind}`)).borderBottomStyle)"""
+    )
+    assert styles == ["solid", "double"]  # told apart without colour
+
+    # Hovering the number shows both spans: kind, author and state.
+    both.hover()
+    card = page.locator("#hover-card")
+    expect(card).to_be_visible()
+    expect(card).to_contain_text("Number")
+    expect(card).to_contain_text("Claim")
+    expect(card).to_contain_text("anna")
+    expect(card).to_contain_text("Draft")
+
+
+def test_keyboard_alone_selects_creates_attributes_and_submits(logged_in_page, annotator):
+    article = ArticleFactory(body="The minister said exports rose sharply.\n\nMore later.")
+    page = logged_in_page(annotator)
+    open_article(page, article)
+
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "article-body":
+            break
+    assert page.evaluate("document.activeElement.id") == "article-body"
+    for key in ["ArrowRight"] * 4 + ["Shift+ArrowRight"]:
+        page.keyboard.press(key)
+    assert page.evaluate("getSelection().toString()") == "exports rose"
+
+    page.keyboard.press("c")
+    claimant = page.locator("#id_claimant")
+    expect(claimant).to_be_focused()
+    expect(claimant).to_have_value("The minister")  # suggested from "The minister said"
+    page.keyboard.press("Control+A")
+    page.keyboard.type("The Minister of Trade")
+    page.keyboard.press("Enter")
+    expect(page.locator("#panel")).to_contain_text("Saved.")
+
+    for _ in range(20):
+        if page.evaluate("document.activeElement.id") == "submit-open":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("#panel")).to_contain_text("Submitted for review.")
+
+    claim = Annotation.objects.get()
+    assert (claim.exact, claim.claimant, claim.state) == (
+        "exports rose",
+        "The Minister of Trade",
+        State.SUBMITTED,
+    )
+
+
+def test_j_k_enter_and_delete_withdraw_after_confirmation(logged_in_page, annotator):
+    article = ArticleFactory(body=BODY)
+    first = workflow.annotation_create(
+        article=article, author=annotator, kind=Kind.CLAIM, start=0, end=5, exact="Party"
+    )
+    start = BODY.index("Exports")
+    second = workflow.annotation_create(
+        article=article, author=annotator, kind=Kind.CLAIM, start=start, end=start + 7,
+        exact="Exports",
+    )  # fmt: skip
+    page = logged_in_page(annotator)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    open_article(page, article)
+
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    expect(page.locator(f"#ann-{second.pk}")).to_have_class("ann k-claim mine is-current")
+    page.keyboard.press("k")
+    expect(page.locator(f"#ann-{first.pk} a")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(f'#panel[data-open="{first.pk}"]')).to_be_visible()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Delete")
+    wait_for_count(page, 1)
+
+    assert dialogs and "Withdraw" in dialogs[0]
+    first.refresh_from_db()
+    assert first.state == State.WITHDRAWN
+
+    page.keyboard.press("?")
+    expect(page.locator("#shortcut-help")).to_be_visible()
+
+
+def test_another_users_new_annotation_appears_without_disturbing_a_selection(
+    logged_in_page, annotator, other_annotator
+):
+    article = ArticleFactory(body=BODY)
+    page_a = logged_in_page(annotator)
+    page_b = logged_in_page(other_annotator)
+    open_article(page_a, article)
+    open_article(page_b, article)
+
+    drag_select(page_a, "Exports rose")
+    page_a.keyboard.press("c")
+    wait_for_count(page_a, 1)
+    created = Annotation.objects.get()
+    started = time.monotonic()
+    expect(page_b.locator(f"#ann-{created.pk}")).to_be_visible(timeout=5000)
+    assert time.monotonic() - started < 5
+
+    # B is selecting when A adds another: B's selection stays until B lets it go.
+    held = drag_select(page_b, "the minister said")
+    drag_select(page_a, "officials said")
+    page_a.keyboard.press("q")
+    wait_for_count(page_a, 2)
+    expect(page_b.locator("#annotate-status")).to_contain_text("when you finish selecting")
+    assert page_b.evaluate("getSelection().toString()") == held
+    expect(page_b.locator("#annotation-list li.ann")).to_have_count(1)
+    page_b.keyboard.press("Escape")
+    wait_for_count(page_b, 2)
+
+
+def test_a_stale_edit_is_refused_with_a_clear_message(logged_in_page, annotator):
+    article = ArticleFactory(body=BODY)
+    claim = workflow.annotation_create(
+        article=article, author=annotator, kind=Kind.CLAIM, start=0, end=5, exact="Party"
+    )
+    page = logged_in_page(annotator)
+    page.goto(f"/articles/{article.pk}/?a={claim.pk}")
+    expect(page.locator("#id_claimant")).to_be_visible()
+
+    # Meanwhile the same annotation is changed in another tab.
+    workflow.annotation_update(
+        annotation_id=claim.pk, user=annotator, version=1, changes={"claimant": "Other tab"}
+    )
+    page.fill("#id_claimant", "This tab")
+    page.click("#save-attributes")
+
+    expect(page.locator("#panel [role=alert]")).to_contain_text("changed by someone else")
+    expect(page.locator("#id_claimant")).to_have_value("Other tab")
+    claim.refresh_from_db()
+    assert claim.claimant == "Other tab" and claim.version == 2
+
+
+VIOLATIONS = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__violations.push(event.violatedDirective + " " + event.blockedURI);
+});
+"""
+
+
+def test_markup_in_the_body_is_text_that_runs_nothing_under_the_csp(logged_in_page, annotator):
+    body = (
+        'Safe text <script>window.__ran = 1</script> and <img src=x onerror="window.__ran = 2">'
+        " end.\n\nSecond paragraph."
+    )
+    article = ArticleFactory(body=body)
+    page = logged_in_page(annotator)
+    console = []
+    page.on("console", lambda message: console.append(message.text))
+    page.add_init_script(VIOLATIONS)
+    open_article(page, article)
+
+    drag_select(page, "Second paragraph")  # a swap of fresh fragments, under the same policy
+    page.keyboard.press("q")
+    wait_for_count(page, 1)
+
+    assert page.evaluate("document.getElementById('article-body').textContent") == body
+    assert page.locator("#article-body script, #article-body img").count() == 0
+    assert page.evaluate("window.__ran") is None
+    assert page.evaluate("window.__violations") == []
+    assert not [text for text in console if "Content Security Policy" in text]
+
+
+def test_body_text_content_equals_the_stored_body(logged_in_page, annotator):
+    body = "“Quoted,” she said.\u2002Then 中文 and 🎉 emoji ‘here’.\n\nSecond  paragraph."
+    article = ArticleFactory(body=body)
+    start = body.index("she")
+    workflow.annotation_create(
+        article=article, author=annotator, kind=Kind.QUOTATION, start=0, end=start + 8,
+        exact=body[: start + 8],
+    )  # fmt: skip
+    page = logged_in_page(annotator)
+    open_article(page, article)
+    assert page.evaluate("document.getElementById('article-body').textContent") == body
