@@ -57,6 +57,10 @@ def test_a_reviewer_verifies_one_item_and_sends_back_the_other_and_the_annotator
     expect(page).to_have_url(re.compile(rf"/review/{claim.pk}/$"))
     expect(page.locator("#item-span")).to_have_text("exports rose 30 percent")
 
+    # Evidence without a source is refused (422), and htmx shows the refusal in place.
+    page.get_by_role("button", name="Add evidence").click()
+    expect(page.locator("#evidence .field-error")).to_contain_text("Choose a source")
+
     # A new source (typed with tracking parameters), selected for the evidence by htmx.
     page.get_by_text("2. Or add a new source").click()
     page.locator("#source-url").fill("HTTPS://Stats.Example.org/trade/2024?utm_source=mail")
