@@ -647,3 +647,25 @@ def test_the_outcome_include_shows_verdict_rating_and_reviewer(client_for, revie
     page = content(client_for(annotator).get(item_url(annotation)))
     assert 'data-outcome="verified"' in page
     assert "Mostly accurate" in page and "(4/5)" in page and "Rounded figure." in page
+    assert "verdict: Mostly accurate" in page  # and the history says what changed
+
+
+def test_the_history_says_who_did_what_and_what_changed(client_for, reviewer, annotator):
+    annotation = in_review(annotator, reviewer)
+    workflow.annotation_send_back(
+        annotation_id=annotation.pk,
+        reviewer=reviewer,
+        version=annotation.version,
+        comment="Name the claimant.",
+    )
+    page = content(client_for(annotator).get(item_url(annotation)))
+    for line in (
+        "Created",
+        "kind: Claim",
+        "Taken for review",
+        "reviewer: rita",
+        "Sent back",
+        "reviewer: rita → none",
+        "Name the claimant.",
+    ):
+        assert line in page

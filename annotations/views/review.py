@@ -135,11 +135,17 @@ def _attributes(annotation: Annotation) -> list[tuple[str, object]]:
     return [("Claimant", annotation.claimant), ("Check-worthy", worthy)]
 
 
+EVIDENCE_FIELDS = {"evidence", "source", "stance", "excerpt", "locator"}
+LABELS = {"verdict": Verdict, "kind": Kind}
+
+
 def _shown(name: str, value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if name == "evidence":
         return f"#{value}"
+    if name in LABELS and value in LABELS[name].values:
+        return LABELS[name](value).label
     return str(value)
 
 
@@ -148,16 +154,18 @@ def _describe(changes: dict) -> list[str]:
     lines = []
     for name, change in changes.items():
         label = name.replace("_", " ")
-        if isinstance(change, list) and len(change) == 2:
-            old, new = change
-            if old in (None, "") and new not in (None, ""):
-                lines.append(f"{label}: {_shown(name, new)}")
-            elif new in (None, ""):
-                lines.append(f"{label}: {_shown(name, old)} (removed)")
-            else:
-                lines.append(f"{label}: {_shown(name, old)} → {_shown(name, new)}")
-        else:
+        if not (isinstance(change, list) and len(change) == 2):
             lines.append(f"{label}: {_shown(name, change)}")
+            continue
+        old, new = change
+        if old in (None, "") and new not in (None, ""):
+            lines.append(f"{label}: {_shown(name, new)}")
+        elif new in (None, "") and name in EVIDENCE_FIELDS:
+            lines.append(f"{label}: {_shown(name, old)} (removed)")
+        elif new in (None, ""):
+            lines.append(f"{label}: {_shown(name, old)} → none")
+        else:
+            lines.append(f"{label}: {_shown(name, old)} → {_shown(name, new)}")
     return lines
 
 
