@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import policy, workflow
 from ..forms.annotate import CreateForm, KindForm, NudgeForm, VersionForm, attributes_form
-from ..highlight import attribute_summary, body_html, excerpt
+from ..highlight import attribute_summary, body_html, rows_html, screen_spans
 from ..models import Annotation, Article, Kind, State
 from ..policy import Action
 from ..text import nudge_span
@@ -49,20 +49,17 @@ def _screen_url(annotation: Annotation) -> str:
 
 
 def updates_context(request, article: Article) -> dict:
-    """The parts every client re-renders after a change: body, list, poller. Two queries
-    at most whatever the number of annotations: the live annotations with their authors
-    (the article is passed in)."""
-    annotations = list(article.annotations.live().select_related("author"))
-    for annotation in annotations:
-        annotation.article = article  # the body is already here: no query per annotation
-        annotation.excerpt = excerpt(annotation.exact)
-        annotation.summary = attribute_summary(annotation)
-        annotation.mine = annotation.author_id == request.user.pk
+    """The parts every client re-renders after a change: body, list, poller. One query
+    whatever the number of annotations (the article is passed in)."""
+    spans = screen_spans(article)
     return {
         "article": article,
-        "annotations": annotations,
-        "body_html": body_html(article.body, annotations),
-        "my_draft_count": sum(1 for a in annotations if a.mine and a.state == State.DRAFT),
+        "annotation_count": len(spans),
+        "body_html": body_html(article.body, spans),
+        "rows_html": rows_html(spans, request.user.pk),
+        "my_draft_count": sum(
+            1 for span in spans if span.author_id == request.user.pk and span.state == State.DRAFT
+        ),
     }
 
 
@@ -97,19 +94,16 @@ def panel_context(user, annotation: Annotation | None, *, form=None, error="", n
 
 
 def screen_context(request, article: Article, *, open_id=None, create_form=None, **panel) -> dict:
-    """Everything the annotate page shows; the open annotation comes from the same query."""
-    context = updates_context(request, article)
+    """Everything the annotate page shows, with `open_id` (or `annotation=`) in the panel."""
     annotation = panel.pop("annotation", None)
-    if annotation is None and open_id:
-        annotation = next((a for a in context["annotations"] if str(a.pk) == str(open_id)), None)
-        if annotation is None:  # withdrawn ones are not in the live list
-            annotation = (
-                Annotation.objects.select_related("author")
-                .filter(article=article, pk=open_id if str(open_id).isdigit() else None)
-                .first()
-            )
+    if annotation is None and str(open_id or "").isdigit():
+        annotation = (
+            Annotation.objects.select_related("author").filter(article=article, pk=open_id).first()
+        )
+        if annotation is not None:
+            annotation.article = article  # the body is already here
     return (
-        context
+        updates_context(request, article)
         | panel_context(request.user, annotation, **panel)
         | {
             "can_create": policy.allows(request.user, Action.CREATE_ANNOTATION),
