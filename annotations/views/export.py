@@ -4,6 +4,7 @@ from collections.abc import Iterable, Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.db.models import F
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +21,7 @@ from ..policy import Action
 STREAM_BUFFER_CHARS = 64 * 1024
 
 
-def _render_page(request, *, token_form=None, new_secret=None, status=200):
+def _render_page(request, *, token_form=None, new_token=None, new_secret=None, status=200):
     formats = [
         (fmt, reverse("export_download", kwargs={"export_format": fmt.name}))
         for fmt in exporters.FORMATS.values()
@@ -29,7 +30,11 @@ def _render_page(request, *, token_form=None, new_secret=None, status=200):
         "filter_form": ExportFilterForm(),
         "formats": formats,
         "token_form": token_form or ApiTokenForm(),
-        "tokens": ApiToken.objects.filter(user=request.user),
+        # Active tokens first, newest first; revoked ones stay listed below for the record.
+        "tokens": ApiToken.objects.filter(user=request.user).order_by(
+            F("revoked_at").desc(nulls_first=True), "-created_at"
+        ),
+        "new_token": new_token,
         "new_secret": new_secret,
         "example_url": request.build_absolute_uri(
             reverse("export_download", kwargs={"export_format": "jsonl"})
@@ -53,8 +58,8 @@ def export_token_create(request):
     form = ApiTokenForm(request.POST)
     if not form.is_valid():
         return _render_page(request, token_form=form, status=400)
-    _token, secret = tokens.token_create(user=request.user, name=form.cleaned_data["name"])
-    return _render_page(request, new_secret=secret)
+    token, secret = tokens.token_create(user=request.user, name=form.cleaned_data["name"])
+    return _render_page(request, new_token=token, new_secret=secret)
 
 
 @require_POST
