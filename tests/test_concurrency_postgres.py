@@ -1,7 +1,8 @@
 """Races on PostgreSQL: take-next under SKIP LOCKED, and two verifications of one item.
 
 Threads need real transactions and their own connections: `transaction=True`, and each
-thread closes its connection when done. Skipped on SQLite (see test_concurrency_sqlite.py).
+thread closes its connection when done. Deselected on SQLite by tests/conftest.py (see
+test_concurrency_sqlite.py for the SQLite race).
 """
 
 import threading
@@ -19,7 +20,6 @@ from .factories import ArticleFactory, SourceFactory, UserFactory
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
 ]
 
 PHRASE = "exports rose 30 percent"
