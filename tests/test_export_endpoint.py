@@ -210,7 +210,15 @@ def test_query_parameters_filter_the_export(client_for, researcher, annotator):
 
 
 @pytest.mark.parametrize(
-    "query", [{"since": "yesterday"}, {"kind": "opinion"}, {"verdict": "true"}, {"article": "x"}]
+    "query",
+    [
+        {"since": "yesterday"},
+        {"since": "2025-02-30"},
+        {"kind": "opinion"},
+        {"verdict": "true"},
+        {"article": "x"},
+        {"article": "99999999999999999999"},
+    ],
 )
 def test_invalid_filters_get_400_with_the_reason(client_for, researcher, query):
     response = client_for(researcher).get(url(**query))

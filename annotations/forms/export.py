@@ -52,6 +52,7 @@ class ExportFilterForm(forms.Form):
     article = forms.IntegerField(
         required=False,
         min_value=1,
+        max_value=2**63 - 1,  # the id column's range: larger would fail in the database
         label="Article id",
         widget=forms.NumberInput(attrs={"placeholder": "any"}),
     )
