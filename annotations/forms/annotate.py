@@ -35,7 +35,7 @@ class CreateForm(forms.Form):
         label="Selected text",
         widget=forms.Textarea(
             attrs={
-                "rows": 2,
+                "rows": 1,
                 "spellcheck": "false",
                 "placeholder": "Select text in the article, or paste it here",
             }
@@ -108,7 +108,9 @@ class NumberAttributesForm(AttributesForm):
 
 class QuotationAttributesForm(AttributesForm):
     kind = Kind.QUOTATION
-    speaker = forms.CharField(max_length=200, required=False, label="Speaker (as written)")
+    speaker = forms.CharField(
+        max_length=200, required=False, label="Speaker", help_text="As written in the article."
+    )
     speech_type = forms.ChoiceField(
         choices=[("", "Not set"), *SpeechType.choices], required=False, label="Speech"
     )

@@ -6,6 +6,10 @@
 (() => {
   if (!document.getElementById("annotate")) return;
 
+  // Never let htmx write style attributes while settling (style-src has no 'unsafe-inline'):
+  // an inline style set on an old element by the browser or an extension would be copied.
+  htmx.config.attributesToSettle = ["class", "width", "height"];
+
   // ---- Text: the body's code points and the segments that carry their offsets ----
 
   // Mirrors annotations.text.is_word_char and str.isspace (keep the two in step).
