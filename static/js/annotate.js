@@ -510,9 +510,17 @@
       return;
     }
     // Refusals carry the panel or form that says why: show them where the user looks.
+    // Anything else (a bare 403 page, a server error) must not replace the panel.
     if ([403, 409, 422].includes(detail.xhr.status) && elt && root.contains(elt)) {
-      detail.shouldSwap = true;
-      detail.isError = false;
+      const target = detail.target && detail.target.id;
+      if (target && detail.xhr.responseText.includes(`id="${target}"`)) {
+        detail.shouldSwap = true;
+        detail.isError = false;
+      } else {
+        say(detail.xhr.status === 403 ? "Your role does not allow this." : "That was refused.");
+      }
+    } else if (detail.xhr.status >= 400 && elt && root.contains(elt)) {
+      say("Something went wrong on the server. Reload the page to see what was saved.");
     }
   });
 
