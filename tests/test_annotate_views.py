@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotations import workflow
+from annotations.highlight import MAX_LANES
 from annotations.models import Annotation, HistoryEntry, Kind, State
 from annotations.text import quote_context, snap_to_words
 from tests.factories import AnnotationFactory, ArticleFactory, UserFactory
@@ -376,6 +377,7 @@ def test_edit_saves_attributes_through_the_workflow(client_for, annotator, artic
     assert HistoryEntry.objects.filter(annotation=number, action="edited").exists()
     html = response.content.decode()
     assert "Saved." in html and html.count('hx-swap-oob="true"') == 3
+    assert "518,400,000,000 USD · scale: billion" in html  # the list row shows the attributes
 
 
 def test_edit_without_htmx_redirects_with_a_message(client_for, annotator, article):
@@ -718,3 +720,15 @@ def test_an_article_with_a_thousand_spans_renders_every_segment(client_for, anno
 def test_a_user_without_roles_sees_no_forms(client_for, article):
     user = UserFactory(username="nobody")
     assert client_for(user).get(page_url(article)).status_code == 403
+
+
+def test_more_overlaps_than_lanes_still_name_every_span_on_the_segment(
+    client_for, annotator, article
+):
+    phrase = "exports rose 30 percent"
+    claims = [own_draft(article, annotator, phrase) for _ in range(MAX_LANES + 2)]
+    html = client_for(annotator).get(page_url(article)).content.decode()
+    ids = " ".join(str(claim.pk) for claim in claims)
+    assert f'class="seg on deep" data-start="{article.body.index(phrase)}"' in html
+    assert f'data-ids="{ids}"' in html
+    assert html.count('class="m k-claim l') == MAX_LANES  # drawn lanes stop at the limit
