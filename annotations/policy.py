@@ -8,6 +8,7 @@ with a message a person can act on; `allows` is the yes/no form for templates.
 
 from enum import StrEnum
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 
@@ -184,6 +185,12 @@ def reason_denied(user, action: Action, obj=None) -> str | None:
     if obj is None:
         raise ValueError(f"{action} needs an object")
     return _annotation_reason(user, action, obj)
+
+
+def readers_of_articles():
+    """The users who may read articles, as a QuerySet: the same rule as VIEW_ARTICLES,
+    for checks that must run inside another query (the live-update poll)."""
+    return get_user_model().objects.with_perm(PERMISSION_FOR[Action.VIEW_ARTICLES])
 
 
 def allows(user, action: Action, obj=None) -> bool:

@@ -9,8 +9,6 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotations import workflow
@@ -634,19 +632,41 @@ def poll_url(article):
     return reverse("annotate_poll", args=[article.pk])
 
 
-def test_poll_answers_204_with_one_query_of_its_own_when_nothing_changed(
-    client_for, annotator, article
+def test_poll_answers_204_with_one_query_when_nothing_changed(
+    client_for, annotator, article, django_assert_num_queries
 ):
     client = client_for(annotator)
-    client.get(page_url(article))  # session and user loaded once, as on a real screen
-    with CaptureQueriesContext(connection) as queries:
+    client.get(page_url(article))  # the session is in the cache, as on a real screen
+    with django_assert_num_queries(1) as queries:
         response = client.get(poll_url(article), {"v": article.annotations_version})
     assert response.status_code == 204 and response.content == b""
     assert not response.templates
-    own = [q["sql"] for q in queries if "annotations_" in q["sql"]]
-    assert len(own) == 1 and "annotations_version" in own[0]
-    # The rest is authentication: session, user, the user's permissions.
-    assert len(queries) <= 5
+    assert "annotations_version" in queries.captured_queries[0]["sql"]
+
+
+def test_poll_fast_path_still_refuses_a_user_whose_role_cannot_read(
+    client_for, researcher, article
+):
+    response = client_for(researcher).get(poll_url(article), {"v": article.annotations_version})
+
+    assert response.status_code == 403
+
+
+def test_poll_fast_path_refuses_a_deactivated_user(client_for, annotator, article):
+    client = client_for(annotator)
+    annotator.is_active = False
+    annotator.save()
+
+    response = client.get(poll_url(article), {"v": article.annotations_version})
+
+    assert response.status_code == 302  # logged out: sent to the login page
+
+
+def test_poll_sends_anonymous_visitors_to_login(client, article):
+    response = client.get(poll_url(article), {"v": article.annotations_version})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
 
 
 def test_poll_returns_the_changed_screen_as_out_of_band_fragments(

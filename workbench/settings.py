@@ -186,6 +186,8 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# Sessions read from the cache first: the annotate screen polls every few seconds.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
