@@ -6,10 +6,10 @@ Web Annotation JSON-LD (an AnnotationCollection) and schema.org ClaimReview JSON
 
 Everything here is a pure function of a QuerySet and the settings it reads (base URL,
 pseudonym key, ClaimReview author): the HTTP endpoint and the management command only
-stream what `stream_export` yields. Records come from `QuerySet.iterator(chunk_size=…)`
-with prefetching per chunk, in a deterministic order (verification time, then id), so an
-export costs a constant number of queries per chunk and its memory does not grow with the
-number of records.
+stream what `stream_export` yields. Records come from `QuerySet.iterator(chunk_size=…)`,
+their articles prefetched and their evidence fetched once per chunk, in a deterministic
+order (verification time, then id): an export costs a constant number of queries per
+chunk and its memory does not grow with the number of records.
 """
 
 import hashlib
