@@ -27,6 +27,7 @@ TEST_ONLY_VARIABLES = {
     "DATABASE_URL",
     "SECURE_SSL_REDIRECT",
     "SECURE_COOKIES",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set while Playwright's event loop runs
 }
 
 
