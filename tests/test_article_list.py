@@ -28,7 +28,7 @@ def test_it_redirects_anonymous_visitors_to_login(client):
     assert response["Location"].startswith(reverse("login"))
 
 
-@pytest.mark.parametrize("persona", ["researcher", "outsider"])
+@pytest.mark.parametrize("persona", ["outsider"])
 def test_it_forbids_users_whose_role_does_not_read_articles(persona, request, client_for):
     response = client_for(request.getfixturevalue(persona)).get(URL)
 
@@ -95,3 +95,18 @@ def test_its_query_count_does_not_grow_with_articles_or_annotations(
     with django_assert_max_num_queries(8):
         response = client.get(URL)
     assert response.status_code == 200
+
+
+def test_a_researcher_lands_on_the_export_page(client_for, researcher):
+    response = client_for(researcher).get(URL)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("export_page")
+
+
+def test_a_refusal_explains_itself_on_a_full_page(client_for, outsider):
+    response = client_for(outsider).get(URL)
+
+    assert response.status_code == 403
+    assert "Your role does not allow this." in response.text
+    assert 'href="/static/css/workbench.css"' in response.text
