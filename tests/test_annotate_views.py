@@ -752,3 +752,25 @@ def test_more_overlaps_than_lanes_still_name_every_span_on_the_segment(
     assert f'class="seg on deep" data-start="{article.body.index(phrase)}"' in html
     assert f'data-ids="{ids}"' in html
     assert html.count('class="m k-claim l') == MAX_LANES  # drawn lanes stop at the limit
+
+
+def test_the_author_sees_the_reviewers_outcome_and_reason_in_the_panel(
+    client_for, annotator, reviewer, article
+):
+
+    draft = own_draft(article, annotator)
+    workflow.annotation_submit(annotation_id=draft.pk, user=annotator, version=draft.version)
+    taken = workflow.annotation_take(annotation_id=draft.pk, reviewer=reviewer)
+    workflow.annotation_send_back(
+        annotation_id=draft.pk,
+        reviewer=reviewer,
+        version=taken.version,
+        comment="Mark the whole figure, currency included.",
+    )
+
+    response = client_for(annotator).get(page_url(article), {"a": draft.pk})
+
+    html = response.content.decode()
+    assert "Sent back" in html
+    assert "Mark the whole figure, currency included." in html
+    assert reverse("review_item", args=[draft.pk]) in html

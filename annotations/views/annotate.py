@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.db.models import Exists
+from django.db.models import Exists, Prefetch, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .. import policy, workflow
 from ..forms.annotate import CreateForm, KindForm, NudgeForm, VersionForm, attributes_form
 from ..highlight import attribute_summary, body_html, rows_html, screen_spans
-from ..models import Annotation, Article, Kind, State
+from ..models import Annotation, Article, Kind, Review, State
 from ..policy import Action
 from ..text import nudge_span
 from .articles import get_article_for
@@ -73,6 +73,10 @@ def panel_context(user, annotation: Annotation | None, *, form=None, error="", n
     context = {"open": annotation, "error": error, "notice": notice}
     if annotation is None:
         return context
+    # The latest review (outcome, verdict, reason) shows in the panel: one query.
+    prefetch_related_objects(
+        [annotation], Prefetch("reviews", Review.objects.select_related("reviewer"))
+    )
     can_edit = policy.allows(user, Action.EDIT_ANNOTATION, annotation)
     if can_edit and form is None:
         form = attributes_form(annotation)
@@ -85,6 +89,7 @@ def panel_context(user, annotation: Annotation | None, *, form=None, error="", n
         "can_edit": can_edit,
         "can_submit": policy.allows(user, Action.SUBMIT_ANNOTATION, annotation),
         "can_withdraw": policy.allows(user, Action.WITHDRAW_ANNOTATION, annotation),
+        "can_open_review": policy.allows(user, Action.VIEW_REVIEW_ITEM, annotation),
         "read_only_reason": None
         if can_edit
         else policy.reason_denied(user, Action.EDIT_ANNOTATION, annotation),
