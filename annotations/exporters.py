@@ -244,10 +244,11 @@ def shorten(text: str, limit: int = CLAIM_REVIEWED_MAX) -> str:
 class _ExportContext:
     """Per-export lookups that repeat for every record: IRIs, pseudonyms, UTF-16 offsets.
 
-    The caches are bounded, so a long export's memory stays flat.
+    The caches are bounded, so a long export's memory stays flat; a miss costs one scan of
+    an article body for astral characters, which is cheap.
     """
 
-    CACHE_LIMIT = 256
+    CACHE_LIMIT = 64
 
     def __init__(self):
         self.base_url = settings.PUBLIC_BASE_URL.rstrip("/")

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-ANNOTATIONS_PER_ARTICLE = 100
+ANNOTATIONS_PER_ARTICLE = 25  # ~3 KB bodies, the length of a news article
 START = datetime(2025, 1, 1, tzinfo=UTC)
 
 
@@ -37,8 +37,12 @@ def configure_django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "workbench.settings"
     import django
+    from django.conf import settings
 
     django.setup()
+    # With DEBUG on, Django keeps the SQL of every query, rendering each bulk INSERT with
+    # all its parameters: that would slow the seeding and count as export memory.
+    settings.DEBUG = False
 
 
 def scratch_postgres(url: str) -> tuple[str, object]:
@@ -61,7 +65,7 @@ def scratch_postgres(url: str) -> tuple[str, object]:
 
 
 def article_body(number: int) -> str:
-    """About 100 paragraphs, each with an emoji and CJK before the spans, as real text has."""
+    """One paragraph per annotation, each with an emoji and CJK before the spans."""
     paragraphs = [
         f"Paragraph {i} 🚢 from 北京: the minister said “exports rose {i % 50} percent to "
         f"US${number % 900}.{i % 10} billion” in 2024, officials 👍 said."
@@ -209,7 +213,7 @@ def _seed(start_count: int, end_count: int, context: dict) -> None:
                 rationale="Matches table 2 of the statistics office.",
             )
         )
-        for j in range(1 + n % 2):
+        for j in range(2 if n % 4 == 0 else 1):
             evidence.append(
                 Evidence(
                     annotation=annotation,
@@ -235,15 +239,11 @@ def consume(export_format: str) -> tuple[int, int]:
 
 
 def measure(export_format: str, runs: int) -> dict:
-    from django.db import reset_queries
-
     times = []
     for _ in range(runs):
-        reset_queries()  # DEBUG keeps a query log; do not let it count as export memory
         began = time.perf_counter()
         records, size = consume(export_format)
         times.append(time.perf_counter() - began)
-    reset_queries()
     tracemalloc.start()
     tracemalloc.reset_peak()
     consume(export_format)
@@ -284,6 +284,7 @@ def main() -> int:
 
     from annotations.exporters import CHUNK_SIZE, FORMATS
 
+    began_all = time.perf_counter()
     try:
         call_command("migrate", verbosity=0)
         print(
@@ -312,6 +313,7 @@ def main() -> int:
                     flush=True,
                 )
             print(f"{'':>8}  (seeding to {size:,} took {seeding:.1f} s)", flush=True)
+        print(f"Whole benchmark: {time.perf_counter() - began_all:.0f} s")
     finally:
         connection.close()
         if drop_database:
