@@ -46,19 +46,24 @@ def configure_django(database_url: str) -> None:
 
 
 def scratch_postgres(url: str) -> tuple[str, object]:
-    """A fresh database on the server of `url`, and a function that drops it."""
+    """A fresh database on the server of `url`, and a function that drops it.
+
+    Created and dropped through the server's `postgres` database, so the database named
+    in `url` is never touched (it need not even exist).
+    """
     import psycopg
 
     parts = urlsplit(url)
     name = f"workbench_bench_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as connection:
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
 
     def drop():
         from django.db import connections
 
         connections.close_all()
-        with psycopg.connect(url, autocommit=True) as connection:
+        with psycopg.connect(maintenance, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
     return urlunsplit(parts._replace(path=f"/{name}")), drop
