@@ -145,3 +145,45 @@ def verified_annotation(**kwargs) -> models.Annotation:
     EvidenceFactory(annotation=annotation, added_by=reviewer)
     ReviewFactory(annotation=annotation, reviewer=reviewer, verdict=verdict)
     return annotation
+
+
+# ---- Annotations made through the workflow, as the screens make them (history included) ----
+
+PHRASE = "exports rose 30 percent"
+
+
+def workflow_draft(author, *, kind=models.Kind.CLAIM, phrase=PHRASE, article=None, **attributes):
+    """A draft created by `workflow.annotation_create` on the first occurrence of `phrase`."""
+    from annotations import workflow
+
+    article = article or ArticleFactory()
+    start = article.body.index(phrase)
+    return workflow.annotation_create(
+        article=article,
+        author=author,
+        kind=kind,
+        start=start,
+        end=start + len(phrase),
+        exact=phrase,
+        attributes=attributes,
+    )
+
+
+def workflow_submitted(author, **kwargs):
+    """A draft, then submitted: waiting in the review queue."""
+    from annotations import workflow
+
+    annotation = workflow_draft(author, **kwargs)
+    return workflow.annotation_submit(
+        annotation_id=annotation.pk, user=author, version=annotation.version
+    )
+
+
+def workflow_in_review(author, reviewer, **kwargs):
+    """Submitted, then taken by `reviewer`."""
+    from annotations import workflow
+
+    annotation = workflow_submitted(author, **kwargs)
+    return workflow.annotation_take(
+        annotation_id=annotation.pk, reviewer=reviewer, version=annotation.version
+    )

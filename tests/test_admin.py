@@ -26,6 +26,7 @@ from .factories import (
     SourceFactory,
     UserFactory,
     verified_annotation,
+    workflow_submitted,
 )
 
 pytestmark = pytest.mark.django_db
@@ -53,19 +54,7 @@ def change(obj) -> str:
 
 
 def submitted(author):
-    article = ArticleFactory()
-    start = article.body.index(PHRASE)
-    annotation = workflow.annotation_create(
-        article=article,
-        author=author,
-        kind="claim",
-        start=start,
-        end=start + len(PHRASE),
-        exact=PHRASE,
-    )
-    return workflow.annotation_submit(
-        annotation_id=annotation.pk, user=author, version=annotation.version
-    )
+    return workflow_submitted(author, phrase=PHRASE)
 
 
 def in_review(author, reviewer):

@@ -15,7 +15,7 @@ from annotations import workflow
 from annotations.models import Annotation, HistoryEntry, Review, Stance, State, Verdict
 from annotations.policy import Role
 
-from .factories import ArticleFactory, SourceFactory, UserFactory
+from .factories import ArticleFactory, SourceFactory, UserFactory, workflow_submitted
 
 pytestmark = [
     pytest.mark.postgres,
@@ -26,18 +26,7 @@ PHRASE = "exports rose 30 percent"
 
 
 def submitted(author, article):
-    start = article.body.index(PHRASE)
-    annotation = workflow.annotation_create(
-        article=article,
-        author=author,
-        kind="claim",
-        start=start,
-        end=start + len(PHRASE),
-        exact=PHRASE,
-    )
-    return workflow.annotation_submit(
-        annotation_id=annotation.pk, user=author, version=annotation.version
-    )
+    return workflow_submitted(author, article=article, phrase=PHRASE)
 
 
 def run_at_once(functions):

@@ -22,7 +22,13 @@ from annotations.models import (
 from annotations.policy import Role
 from annotations.text import quote_context
 
-from .factories import ArticleFactory, SourceFactory, UserFactory
+from .factories import (
+    ArticleFactory,
+    SourceFactory,
+    UserFactory,
+    workflow_in_review,
+    workflow_submitted,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,27 +36,8 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 PHRASE = "exports rose 30 percent"
 
 
-def submitted(author, *, kind=Kind.CLAIM, phrase=PHRASE, article=None):
-    article = article or ArticleFactory()
-    start = article.body.index(phrase)
-    annotation = workflow.annotation_create(
-        article=article,
-        author=author,
-        kind=kind,
-        start=start,
-        end=start + len(phrase),
-        exact=phrase,
-    )
-    return workflow.annotation_submit(
-        annotation_id=annotation.pk, user=author, version=annotation.version
-    )
-
-
-def in_review(author, reviewer, **kwargs):
-    annotation = submitted(author, **kwargs)
-    return workflow.annotation_take(
-        annotation_id=annotation.pk, reviewer=reviewer, version=annotation.version
-    )
+submitted = workflow_submitted
+in_review = workflow_in_review
 
 
 def with_evidence(annotation, reviewer):

@@ -18,7 +18,13 @@ from annotations.models import (
 )
 from annotations.workflow import StaleVersion, WorkflowError
 
-from .factories import ArticleFactory, SourceFactory
+from .factories import (
+    ArticleFactory,
+    SourceFactory,
+    workflow_draft,
+    workflow_in_review,
+    workflow_submitted,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,32 +33,16 @@ QUOTE = "exports rose 30 percent to US$518.4 billion"
 NUMBER = "US$518.4 billion"
 
 
-def draft(author, *, kind=Kind.CLAIM, phrase=CLAIM, article=None, **attributes):
-    article = article or ArticleFactory()
-    start = article.body.index(phrase)
-    return workflow.annotation_create(
-        article=article,
-        author=author,
-        kind=kind,
-        start=start,
-        end=start + len(phrase),
-        exact=phrase,
-        attributes=attributes,
-    )
+def draft(author, **kwargs):
+    return workflow_draft(author, **{"phrase": CLAIM, **kwargs})
 
 
 def submitted(author, **kwargs):
-    annotation = draft(author, **kwargs)
-    return workflow.annotation_submit(
-        annotation_id=annotation.pk, user=author, version=annotation.version
-    )
+    return workflow_submitted(author, **{"phrase": CLAIM, **kwargs})
 
 
 def in_review(author, reviewer, **kwargs):
-    annotation = submitted(author, **kwargs)
-    return workflow.annotation_take(
-        annotation_id=annotation.pk, reviewer=reviewer, version=annotation.version
-    )
+    return workflow_in_review(author, reviewer, **{"phrase": CLAIM, **kwargs})
 
 
 def add_evidence(annotation, reviewer, source=None):
