@@ -256,6 +256,7 @@ class _ExportContext:
         # reverse() once with a marker rather than 100,000 times.
         marker = 918273645
         self._article_path = reverse("article_detail", args=[marker]).split(str(marker))
+        self._annotation_path = reverse("annotate_panel", args=[marker]).split(str(marker))
         self._pseudonyms: dict[int, str | None] = {}
         self._astral_positions: dict[int, list[int]] = {}
 
@@ -263,8 +264,9 @@ class _ExportContext:
         return f"{self.base_url}{self._article_path[0]}{article_id}{self._article_path[1]}"
 
     def annotation_iri(self, annotation: Annotation) -> str:
-        """The annotation's place on its article's page (the page anchors each span by id)."""
-        return f"{self.article_iri(annotation.article_id)}#annotation-{annotation.pk}"
+        """The annotation's own address: it opens its article's page with it selected."""
+        path = self._annotation_path
+        return f"{self.base_url}{path[0]}{annotation.pk}{path[1]}"
 
     def pseudonym(self, user_id: int | None) -> str | None:
         if user_id not in self._pseudonyms:

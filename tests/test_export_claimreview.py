@@ -34,7 +34,8 @@ def reviews(filters=None):
 
 
 def by_url(corpus):
-    return {review["url"].rsplit("-", 1)[1]: review for review in reviews()}
+    # url: <base>/annotate/<annotation id>/
+    return {review["url"].rstrip("/").rsplit("/", 1)[1]: review for review in reviews()}
 
 
 def review_of(corpus, name):
@@ -56,7 +57,7 @@ def test_every_review_has_the_fields_googles_profile_requires(corpus):
     for review in reviews():
         assert review["@context"] == "https://schema.org"
         assert review["@type"] == "ClaimReview"
-        assert review["url"].startswith("https://workbench.example.org/articles/")
+        assert review["url"].startswith("https://workbench.example.org/annotate/")
         assert 0 < len(review["claimReviewed"]) < 75
         assert review["author"] == {
             "@type": "Organization",

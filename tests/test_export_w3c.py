@@ -97,15 +97,18 @@ def test_targets_point_into_the_article_with_quote_and_position_selectors(corpus
         assert 0 <= position["start"] < position["end"]
 
 
-def test_the_annotation_id_is_its_place_on_the_article_page(corpus):
+def test_the_annotation_id_is_its_own_address_that_opens_it_on_the_article_page(
+    corpus, client_for, annotator
+):
     claim = corpus.verified["exports_claim"]
+    iri = f"https://workbench.example.org/annotate/{claim.pk}/"
 
-    item = next(i for i in collection()["first"]["items"] if i["id"].endswith(f"-{claim.pk}"))
+    item = next(i for i in collection()["first"]["items"] if i["id"] == iri)
 
-    assert item["id"] == (
-        f"https://workbench.example.org/articles/{claim.article_id}/#annotation-{claim.pk}"
-    )
     assert item["body"][1]["value"] == "mostly_accurate"
+    response = client_for(annotator).get(f"/annotate/{claim.pk}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/articles/{claim.article_id}/?a={claim.pk}#panel"
 
 
 def test_a_span_at_the_start_of_the_body_has_no_prefix(corpus, annotator):
