@@ -277,8 +277,8 @@ def nudge(request, annotation_id: int):
     )
 
 
-@require_POST
-def withdraw(request, annotation_id: int):
+def _transition(request, annotation_id: int, transition, *, notice: str):
+    """Withdraw and submit: a state change that needs only the version the form was based on."""
     annotation = _get_annotation_for(request.user, annotation_id)
     form = VersionForm(request.POST)
     if not form.is_valid():
@@ -286,26 +286,27 @@ def withdraw(request, annotation_id: int):
     return _apply(
         request,
         annotation,
-        lambda: workflow.annotation_withdraw(
+        lambda: transition(
             annotation_id=annotation.pk, user=request.user, version=form.cleaned_data["version"]
         ),
+        notice=notice,
+    )
+
+
+@require_POST
+def withdraw(request, annotation_id: int):
+    return _transition(
+        request,
+        annotation_id,
+        workflow.annotation_withdraw,
         notice="Withdrawn. It stays in the history.",
     )
 
 
 @require_POST
 def submit(request, annotation_id: int):
-    annotation = _get_annotation_for(request.user, annotation_id)
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, annotation, status=422, error="The form is missing its version.")
-    return _apply(
-        request,
-        annotation,
-        lambda: workflow.annotation_submit(
-            annotation_id=annotation.pk, user=request.user, version=form.cleaned_data["version"]
-        ),
-        notice="Submitted for review.",
+    return _transition(
+        request, annotation_id, workflow.annotation_submit, notice="Submitted for review."
     )
 
 
