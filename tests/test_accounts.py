@@ -73,3 +73,10 @@ def test_every_page_sends_a_content_security_policy(client):
     assert "default-src 'self'" in policy
     assert "'unsafe-inline'" not in policy
     assert "'unsafe-eval'" not in policy
+
+
+def test_the_favicon_is_served_to_anyone(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"].endswith("favicon.svg")
