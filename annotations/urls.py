@@ -25,6 +25,11 @@ urlpatterns = [
     ),
     path("annotate/<int:annotation_id>/kind/", annotate.change_kind, name="annotate_kind"),
     path("annotate/<int:annotation_id>/nudge/", annotate.nudge, name="annotate_nudge"),
+    path(
+        "annotate/<int:annotation_id>/attribution/",
+        annotate.attribution,
+        name="annotate_attribution",
+    ),
     path("annotate/<int:annotation_id>/withdraw/", annotate.withdraw, name="annotate_withdraw"),
     path("annotate/<int:annotation_id>/submit/", annotate.submit, name="annotate_submit"),
     # Import

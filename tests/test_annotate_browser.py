@@ -286,3 +286,23 @@ def test_body_text_content_equals_the_stored_body(logged_in_page, annotator):
     page = logged_in_page(annotator)
     open_article(page, article)
     assert page.evaluate("document.getElementById('article-body').textContent") == body
+
+
+def test_a_quotations_attribution_is_marked_from_the_selection(logged_in_page, annotator):
+    body = "“We will build it,” Mayor José Núñez said on Tuesday 🎉 in Porto Clara."
+    article = ArticleFactory(body=body)
+    page = logged_in_page(annotator)
+    open_article(page, article)
+
+    drag_select(page, "We will build it")
+    page.keyboard.press("q")
+    wait_for_count(page, 1)
+    expect(page.locator("#attribution-form")).to_be_visible()
+    page.locator("#article-body").focus()
+    assert drag_select(page, "Mayor José Núñez said") == "Mayor José Núñez said"
+    page.keyboard.press("a")
+
+    expect(page.locator("#attribution-text")).to_have_text("Mayor José Núñez said")
+    quotation = Annotation.objects.get()
+    start = body.index("Mayor")
+    assert (quotation.attribution_start, quotation.attribution_end) == (start, start + 21)

@@ -774,3 +774,119 @@ def test_the_author_sees_the_reviewers_outcome_and_reason_in_the_panel(
     assert "Sent back" in html
     assert "Mark the whole figure, currency included." in html
     assert reverse("review_item", args=[draft.pk]) in html
+
+
+# ---- Attribution of a quotation ----
+
+
+def attribution_url(annotation):
+    return reverse("annotate_attribution", args=[annotation.pk])
+
+
+QUOTED = "exports rose 30 percent to US$518.4 billion"
+SAID = "The minister said"
+
+
+def test_marking_the_attribution_stores_its_span_and_history(client_for, annotator, article):
+    quotation = own_draft(article, annotator, phrase=QUOTED, kind=Kind.QUOTATION)
+    start = article.body.index(SAID)
+
+    response = client_for(annotator).post(
+        attribution_url(quotation),
+        {"version": quotation.version, "start": start, "end": start + len(SAID), "exact": SAID},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 200
+    assert "Attribution marked." in response.content.decode()
+    quotation.refresh_from_db()
+    assert (quotation.attribution_start, quotation.attribution_end) == (start, start + len(SAID))
+    entry = quotation.history.order_by("-id").first()
+    assert entry.changes["attribution_start"] == [None, start]
+
+
+def test_an_attribution_that_does_not_match_the_text_is_refused(client_for, annotator, article):
+    quotation = own_draft(article, annotator, phrase=QUOTED, kind=Kind.QUOTATION)
+    start = article.body.index(SAID)
+
+    response = client_for(annotator).post(
+        attribution_url(quotation),
+        {"version": quotation.version, "start": start + 1, "end": start + 1 + len(SAID),
+         "exact": SAID},
+        headers=HTMX,
+    )  # fmt: skip
+
+    assert response.status_code == 422
+    assert "does not match the article" in response.content.decode()
+    quotation.refresh_from_db()
+    assert quotation.attribution_start is None
+
+
+def test_clearing_the_attribution(client_for, annotator, article):
+    start = article.body.index(SAID)
+    quotation = own_draft(article, annotator, phrase=QUOTED, kind=Kind.QUOTATION)
+    quotation = workflow.annotation_update(
+        annotation_id=quotation.pk, user=annotator, version=quotation.version,
+        changes={"attribution_start": start, "attribution_end": start + len(SAID)},
+    )  # fmt: skip
+
+    response = client_for(annotator).post(
+        attribution_url(quotation), {"version": quotation.version, "clear": "on"}, headers=HTMX
+    )
+
+    assert response.status_code == 200
+    quotation.refresh_from_db()
+    assert quotation.attribution_start is None and quotation.attribution_end is None
+
+
+def test_only_quotations_have_an_attribution(client_for, annotator, article):
+    claim = own_draft(article, annotator)
+    start = article.body.index(SAID)
+
+    response = client_for(annotator).post(
+        attribution_url(claim),
+        {"version": claim.version, "start": start, "end": start + len(SAID), "exact": SAID},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 422
+    claim.refresh_from_db()
+    assert claim.attribution_start is None
+
+
+def test_someone_elses_quotation_attribution_is_forbidden(
+    client_for, annotator, other_annotator, article
+):
+    quotation = own_draft(article, other_annotator, phrase=QUOTED, kind=Kind.QUOTATION)
+    start = article.body.index(SAID)
+
+    response = client_for(annotator).post(
+        attribution_url(quotation),
+        {"version": quotation.version, "start": start, "end": start + len(SAID), "exact": SAID},
+    )
+
+    assert response.status_code == 403
+    quotation.refresh_from_db()
+    assert quotation.attribution_start is None
+
+
+def test_a_stale_attribution_is_refused(client_for, annotator, article):
+    quotation = own_draft(article, annotator, phrase=QUOTED, kind=Kind.QUOTATION)
+    start = article.body.index(SAID)
+
+    response = client_for(annotator).post(
+        attribution_url(quotation),
+        {"version": quotation.version + 5, "start": start, "end": start + len(SAID),
+         "exact": SAID},
+        headers=HTMX,
+    )  # fmt: skip
+
+    assert response.status_code == 409
+    quotation.refresh_from_db()
+    assert quotation.attribution_start is None
+
+
+def test_attribution_needs_post(client_for, annotator, article):
+    quotation = own_draft(article, annotator, phrase=QUOTED, kind=Kind.QUOTATION)
+
+    assert client_for(annotator).get(attribution_url(quotation)).status_code == 405

@@ -198,3 +198,39 @@ class VersionForm(forms.Form):
     """Withdraw and submit carry only the version the screen showed."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AttributionForm(forms.Form):
+    """Mark (or clear) the words that attribute a quotation, e.g. "Mayor José Núñez said".
+
+    Like a new span, the browser sends the selection's code-point offsets and its text, and
+    the text must be the body's slice at those offsets.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    clear = forms.BooleanField(required=False)
+    start = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    end = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    exact = forms.CharField(strip=False, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, article, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.article = article
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("clear"):
+            cleaned["start"] = cleaned["end"] = None
+            return cleaned
+        start, end, exact = cleaned.get("start"), cleaned.get("end"), cleaned.get("exact")
+        if start is None or end is None or not exact:
+            raise forms.ValidationError(
+                "Select the words that attribute the quotation (such as “the minister said”), "
+                "then mark them."
+            )
+        if self.article.body[start:end] != exact:
+            raise forms.ValidationError(
+                "The selected text does not match the article at those offsets. "
+                "Reload the page and select again."
+            )
+        return cleaned

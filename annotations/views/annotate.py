@@ -22,7 +22,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import policy, workflow
-from ..forms.annotate import CreateForm, KindForm, NudgeForm, VersionForm, attributes_form
+from ..forms.annotate import (
+    AttributionForm,
+    CreateForm,
+    KindForm,
+    NudgeForm,
+    VersionForm,
+    attributes_form,
+)
 from ..highlight import attribute_summary, body_html, rows_html, screen_spans
 from ..models import Annotation, Article, Kind, Review, State
 from ..policy import Action
@@ -67,6 +74,12 @@ def updates_context(request, article: Article) -> dict:
     }
 
 
+def _attribution_text(annotation: Annotation) -> str:
+    if annotation.attribution_start is None or annotation.attribution_end is None:
+        return ""
+    return annotation.article.body[annotation.attribution_start : annotation.attribution_end]
+
+
 def panel_context(user, annotation: Annotation | None, *, form=None, error="", notice="",
                   focus=False) -> dict:  # fmt: skip
     """The side panel: one annotation with its forms when the user may change it."""
@@ -90,6 +103,7 @@ def panel_context(user, annotation: Annotation | None, *, form=None, error="", n
         "can_submit": policy.allows(user, Action.SUBMIT_ANNOTATION, annotation),
         "can_withdraw": policy.allows(user, Action.WITHDRAW_ANNOTATION, annotation),
         "can_open_review": policy.allows(user, Action.VIEW_REVIEW_ITEM, annotation),
+        "attribution_text": _attribution_text(annotation),
         "read_only_reason": None
         if can_edit
         else policy.reason_denied(user, Action.EDIT_ANNOTATION, annotation),
@@ -274,6 +288,27 @@ def nudge(request, annotation_id: int):
             changes={"start": start, "end": end},
         ),
         notice="Boundaries moved.",
+    )
+
+
+@require_POST
+def attribution(request, annotation_id: int):
+    """Mark the selection as the quotation's attribution ("X said"), or clear it."""
+    annotation = _get_annotation_for(request.user, annotation_id)
+    form = AttributionForm(request.POST, article=annotation.article)
+    if not form.is_valid():
+        return _refused(request, annotation, status=422, error=" ".join(form.non_field_errors()))
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    return _apply(
+        request,
+        annotation,
+        lambda: workflow.annotation_update(
+            annotation_id=annotation.pk,
+            user=request.user,
+            version=form.cleaned_data["version"],
+            changes={"attribution_start": start, "attribution_end": end},
+        ),
+        notice="Attribution cleared." if start is None else "Attribution marked.",
     )
 
 

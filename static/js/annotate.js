@@ -151,12 +151,49 @@
     form.querySelector(`button[name="kind"][value="${kind}"]`).click();
   }
 
+  // ---- Attribution of the open quotation: the selection's words ("X said") ----
+
+  function fillAttributionForm(span) {
+    const form = document.getElementById("attribution-form");
+    if (!form || !span) return;
+    form.elements.start.value = span.start;
+    form.elements.end.value = span.end;
+    form.elements.exact.value = span.exact;
+  }
+
+  function markAttribution() {
+    const form = document.getElementById("attribution-form");
+    if (!form) {
+      say("Open one of your draft quotations first, then select its “X said”.");
+      return;
+    }
+    const span = selectedSpan();
+    if (span) fillAttributionForm(span);
+    if (!form.elements.exact.value) {
+      say("Select the words that attribute the quotation first.");
+      return;
+    }
+    say("");
+    form.querySelector("#mark-attribution").click();
+  }
+
+  // A click on the button uses the selection as it is now (the panel may have been
+  // re-rendered since the selection was made, with empty fields).
+  document.addEventListener("click", (event) => {
+    if (event.target.closest && event.target.closest("#mark-attribution")) {
+      fillAttributionForm(selectedSpan());
+    }
+  }, true);
+
   let selectionFrame = 0;
   document.addEventListener("selectionchange", () => {
     cancelAnimationFrame(selectionFrame);
     selectionFrame = requestAnimationFrame(() => {
       const span = selectedSpan();
-      if (span) fillCreateForm(span);
+      if (span) {
+        fillCreateForm(span);
+        fillAttributionForm(span);
+      }
       flushDeferredUpdate();
     });
   });
@@ -569,6 +606,7 @@
       case "c": create("claim"); break;
       case "n": create("number"); break;
       case "q": create("quotation"); break;
+      case "a": markAttribution(); break;
       case "j": step(1); break;
       case "k": step(-1); break;
       case "t": bodyEl().focus(); break;
