@@ -181,7 +181,10 @@ def test_j_k_enter_and_delete_withdraw_after_confirmation(logged_in_page, annota
     expect(page.locator(f"#ann-{first.pk} a")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator(f'#panel[data-open="{first.pk}"]')).to_be_visible()
+    # Opened from the keyboard, the panel takes the cursor; Esc gives it back to the text.
+    expect(page.locator("#panel input[type=text]").first).to_be_focused()
     page.keyboard.press("Escape")
+    expect(page.locator("#article-body")).to_be_focused()
     page.keyboard.press("Delete")
     wait_for_count(page, 1)
 
