@@ -569,8 +569,9 @@
     const created = elt && elt.id === "create-form" && event.detail.xhr.status === 200;
     if (created) {
       lastSpan = null;
-      const field = panel.querySelector("[autofocus]") || panel;
-      field.focus();
+      // The cursor goes to the new annotation's first field, unless the annotator has
+      // already started selecting the next span: never steal the keys meant for it.
+      if (!selectionInBody()) (panel.querySelector("[autofocus]") || panel).focus();
       current = panel.dataset.open || current;
       markCurrent();
     } else if (swappedPanel && focusPanel) {
