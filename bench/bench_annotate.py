@@ -14,7 +14,6 @@ asserted; the bounds are asserted in tests/test_annotate_views.py.
 
 import argparse
 import os
-import random
 import shutil
 import statistics
 import sys
@@ -52,8 +51,8 @@ def seed(span_count: int):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from annotations.models import Annotation, Article, Kind
-    from annotations.text import quote_context, snap_to_words
+    from annotations.models import Article
+    from tests.factories import overlapping_annotations
 
     annotator = Group.objects.get(name="annotator")
     users = []
@@ -62,28 +61,7 @@ def seed(span_count: int):
         user.groups.add(annotator)
         users.append(user)
     article = Article.objects.create(title="Bench article", body=article_body())
-    body = article.body
-    rng = random.Random(1)
-    spans = []
-    for index in range(span_count):
-        start = rng.randrange(0, len(body) - 2)
-        start, end = snap_to_words(body, start, min(len(body), start + rng.randrange(3, 160)))
-        if start == end:
-            start, end = 0, 9
-        prefix, suffix = quote_context(body, start, end)
-        spans.append(
-            Annotation(
-                article=article,
-                author=users[index % len(users)],
-                kind=Kind.values[index % 3],
-                start=start,
-                end=end,
-                exact=body[start:end],
-                prefix=prefix,
-                suffix=suffix,
-            )
-        )
-    Annotation.objects.bulk_create(spans, batch_size=500)
+    overlapping_annotations(article, users, span_count, seed=1, longest=160)
     return article, users[0]
 
 

@@ -1,12 +1,14 @@
 """factory-boy factories for every model; personas get their role through `role=`."""
 
+import random
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from annotations import models
 from annotations.policy import Role
-from annotations.text import quote_context
+from annotations.text import quote_context, snap_to_words
 
 DEFAULT_BODY = (
     "The minister said “exports rose 30 percent to US$518.4 billion” in 2024.\n\n"
@@ -187,3 +189,33 @@ def workflow_in_review(author, reviewer, **kwargs):
     return workflow.annotation_take(
         annotation_id=annotation.pk, reviewer=reviewer, version=annotation.version
     )
+
+
+def overlapping_annotations(article, authors, count, *, seed=7, longest=120):
+    """`count` random overlapping word-aligned spans of every kind, in one bulk insert.
+
+    Used by the query-count tests and by bench/bench_annotate.py (the 1,000-span page).
+    """
+    rng = random.Random(seed)
+    body = article.body
+    annotations = []
+    for index in range(count):
+        start = rng.randrange(0, len(body) - 2)
+        start, end = snap_to_words(body, start, min(len(body), start + rng.randrange(3, longest)))
+        if start == end:
+            start, end = 0, 3
+        prefix, suffix = quote_context(body, start, end)
+        annotations.append(
+            models.Annotation(
+                article=article,
+                author=authors[index % len(authors)],
+                kind=models.Kind.values[index % 3],
+                start=start,
+                end=end,
+                exact=body[start:end],
+                prefix=prefix,
+                suffix=suffix,
+            )
+        )
+    models.Annotation.objects.bulk_create(annotations, batch_size=500)
+    return annotations

@@ -4,7 +4,6 @@ Each view: allowed, forbidden, wrong method; htmx requests (HX-Request: true) ge
 fragments; refusals change nothing; query counts stay the same at 10 and 1,000 spans.
 """
 
-import random
 import re
 from html.parser import HTMLParser
 
@@ -14,8 +13,13 @@ from django.urls import reverse
 from annotations import workflow
 from annotations.highlight import MAX_LANES
 from annotations.models import Annotation, HistoryEntry, Kind, State
-from annotations.text import quote_context, snap_to_words
-from tests.factories import AnnotationFactory, ArticleFactory, UserFactory
+from annotations.text import quote_context
+from tests.factories import (
+    AnnotationFactory,
+    ArticleFactory,
+    UserFactory,
+    overlapping_annotations,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -61,31 +65,7 @@ def page_url(article):
     return reverse("article_detail", args=[article.pk])
 
 
-def make_annotations(article, authors, count, seed=7):
-    """`count` overlapping word-aligned spans of every kind, inserted in one statement."""
-    rng = random.Random(seed)
-    body = article.body
-    annotations = []
-    for index in range(count):
-        start = rng.randrange(0, len(body) - 2)
-        start, end = snap_to_words(body, start, min(len(body), start + rng.randrange(3, 120)))
-        if start == end:
-            start, end = 0, 3
-        prefix, suffix = quote_context(body, start, end)
-        annotations.append(
-            Annotation(
-                article=article,
-                author=authors[index % len(authors)],
-                kind=Kind.values[index % 3],
-                start=start,
-                end=end,
-                exact=body[start:end],
-                prefix=prefix,
-                suffix=suffix,
-            )
-        )
-    Annotation.objects.bulk_create(annotations)
-    return annotations
+make_annotations = overlapping_annotations
 
 
 LONG_BODY = "\n\n".join(
