@@ -10,3 +10,5 @@ urlpatterns = [
     path("favicon.ico", site.favicon),
     path("", include("annotations.urls")),
 ]
+
+handler400 = site.bad_request
