@@ -228,3 +228,24 @@ def test_submit_all_answers_like_the_single_submit(annotator):
         State.SUBMITTED,
         annotator,
     )
+
+
+def test_the_panel_suggests_exactly_when_submit_all_would_warn(client_for, annotator):
+    """A quotation whose attribution is marked has an attribute saved: neither suggests."""
+    article = ArticleFactory()
+    quote = "exports rose 30 percent to US$518.4 billion"
+    quotation = workflow_draft(annotator, article=article, phrase=quote, kind=Kind.QUOTATION)
+    said = article.body.index("The minister said")
+    quotation = workflow.annotation_update(
+        annotation_id=quotation.pk, user=annotator, version=1,
+        changes={"attribution_start": said, "attribution_end": said + len("The minister said")},
+    )  # fmt: skip
+
+    html = (
+        client_for(annotator)
+        .get(reverse("annotate_panel", args=[quotation.pk]), headers=HTMX)
+        .content.decode()
+    )
+
+    assert "Suggested from the text" not in html
+    assert workflow.annotations_submit_all(article=article, user=annotator) == [quotation]

@@ -12,7 +12,7 @@ from ..exporters import decimal_text
 from ..inputs import IdField, text_problem
 from ..models import Annotation, Kind, SpeechType
 from ..text import locate
-from ..workflow import KIND_FIELDS, suggested_attributes
+from ..workflow import KIND_FIELDS, unsaved_suggestions
 
 NUDGES = {
     "start:-1": ("start", -1),
@@ -192,9 +192,8 @@ def attributes_form(annotation: Annotation, data=None) -> AttributesForm:
     else:
         names = [n for n in KIND_FIELDS[Kind(annotation.kind)] if n in form_class.base_fields]
         initial = {name: getattr(annotation, name) for name in names}
-        suggestions = {}
-        if all(value in (None, "") for value in initial.values()):
-            suggestions = suggested_attributes(annotation)
+        # The same rule as "Submit all" uses to warn about them: one place decides.
+        suggestions = unsaved_suggestions(annotation)
         form = form_class(initial={**initial, **suggestions, "version": annotation.version})
         form.suggested = bool(suggestions)
     if "number_value" in form.fields:
