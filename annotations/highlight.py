@@ -16,6 +16,7 @@ from typing import NamedTuple
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from .exporters import decimal_text
 from .models import Article, Kind, SpeechType, State
 from .text import assign_lanes, segments
 
@@ -134,13 +135,9 @@ def attribute_summary(annotation) -> str:
     parts = []
     if annotation.kind == Kind.NUMBER:
         if annotation.number_value is not None:
-            value = annotation.number_value
-            value = (
-                value.quantize(Decimal(1))
-                if value == value.to_integral_value()
-                else value.normalize()
-            )
-            parts.append(f"{value:,} {annotation.number_unit}".strip())
+            # As the annotator writes it in the form: "518400000000", "0.5", never "1E-7".
+            value = decimal_text(annotation.number_value)
+            parts.append(f"{value} {annotation.number_unit}".strip())
         elif annotation.number_unit:
             parts.append(annotation.number_unit)
         if annotation.number_scale:

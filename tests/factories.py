@@ -154,8 +154,17 @@ def verified_annotation(**kwargs) -> models.Annotation:
 PHRASE = "exports rose 30 percent"
 
 
-def workflow_draft(author, *, kind=models.Kind.CLAIM, phrase=PHRASE, article=None, **attributes):
-    """A draft created by `workflow.annotation_create` on the first occurrence of `phrase`."""
+def workflow_draft(
+    author,
+    *,
+    kind=models.Kind.CLAIM,
+    phrase=PHRASE,
+    article=None,
+    confirm_duplicate=False,
+    **attributes,
+):
+    """A draft created by `workflow.annotation_create` on the first occurrence of `phrase`
+    (`confirm_duplicate=True` for the same author, phrase and kind again in one article)."""
     from annotations import workflow
 
     article = article or ArticleFactory()
@@ -168,6 +177,7 @@ def workflow_draft(author, *, kind=models.Kind.CLAIM, phrase=PHRASE, article=Non
         end=start + len(phrase),
         exact=phrase,
         attributes=attributes,
+        confirm_duplicate=confirm_duplicate,
     )
 
 

@@ -241,7 +241,9 @@ def test_a_stale_edit_is_refused_with_a_clear_message(logged_in_page, annotator)
     page.fill("#id_claimant", "This tab")
     page.click("#save-attributes")
 
-    expect(page.locator("#panel [role=alert]")).to_contain_text("changed by someone else")
+    expect(page.locator("#panel [role=alert]")).to_contain_text(
+        "You changed this annotation in another tab or window"
+    )
     expect(page.locator("#id_claimant")).to_have_value("Other tab")
     claim.refresh_from_db()
     assert claim.claimant == "Other tab" and claim.version == 2

@@ -37,7 +37,8 @@ start = article.body.index(PHRASE)
 items = []
 for _ in range(20):
     draft = workflow.annotation_create(article=article, author=author, kind="claim",
-                                       start=start, end=start + len(PHRASE), exact=PHRASE)
+                                       start=start, end=start + len(PHRASE), exact=PHRASE,
+                                       confirm_duplicate=True)  # twenty items, one phrase
     items.append(workflow.annotation_submit(annotation_id=draft.pk, user=author,
                                             version=draft.version).pk)
 reviewers = [UserFactory(role=Role.REVIEWER) for _ in range(20)]

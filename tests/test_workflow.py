@@ -167,7 +167,8 @@ def test_submit_all_submits_only_the_users_drafts_in_the_article(annotator, othe
     article = ArticleFactory()
     mine = [draft(annotator, article=article), draft(annotator, article=article, phrase=NUMBER)]
     theirs = draft(other_annotator, article=article)
-    workflow.annotations_submit_all(article=article, user=annotator)
+    # The claim's suggested claimant and the number's figure were never saved: confirmed.
+    workflow.annotations_submit_all(article=article, user=annotator, confirm_unsaved=True)
     assert {current(a).state for a in mine} == {State.SUBMITTED}
     assert current(theirs).state == State.DRAFT
 

@@ -4,12 +4,15 @@ The forms only parse and validate what the browser sent; every change goes throu
 functions in `workflow.py`, which check the policy, the version and the span again.
 """
 
+from decimal import Decimal
+
 from django import forms
 
+from ..exporters import decimal_text
+from ..inputs import IdField, text_problem
 from ..models import Annotation, Kind, SpeechType
-from ..numbers import read_number, suggest_speaker, suggest_speech_type
 from ..text import locate
-from ..workflow import KIND_FIELDS
+from ..workflow import KIND_FIELDS, unsaved_suggestions
 
 NUDGES = {
     "start:-1": ("start", -1),
@@ -17,6 +20,18 @@ NUDGES = {
     "end:-1": ("end", -1),
     "end:1": ("end", 1),
 }
+
+
+class ConfirmField(forms.TypedChoiceField):
+    """A hidden "1" that a confirmation button sends after a warning; absent is False."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=[("", ""), ("1", "1")], coerce=bool, empty_value=False, required=False,
+            **kwargs,
+        )  # fmt: skip
 
 
 class CreateForm(forms.Form):
@@ -27,8 +42,8 @@ class CreateForm(forms.Form):
     """
 
     kind = forms.ChoiceField(choices=Kind.choices)
-    start = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
-    end = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    start = IdField(required=False, widget=forms.HiddenInput)
+    end = IdField(required=False, widget=forms.HiddenInput)
     # strip=False: the span's text is compared with the article character for character.
     exact = forms.CharField(
         strip=False,
@@ -42,6 +57,8 @@ class CreateForm(forms.Form):
         ),
         error_messages={"required": "Select some text in the article first."},
     )
+    # Sent by "Create anyway", after the warning that the author has this very span.
+    confirm_duplicate = ConfirmField()
 
     def __init__(self, *args, article, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,6 +70,9 @@ class CreateForm(forms.Form):
         exact = self.cleaned_data["exact"].replace("\r\n", "\n")
         if not exact.strip():
             raise forms.ValidationError("Select some text in the article first.")
+        problem = text_problem(exact)
+        if problem is not None:
+            raise forms.ValidationError(f"The selected text {problem}.")
         return exact
 
     def clean(self):
@@ -68,7 +88,11 @@ class CreateForm(forms.Form):
 
 
 class FigureField(forms.DecimalField):
-    """A decimal that may be written with thousands separators: "518,400,000,000"."""
+    """A decimal that may be written with thousands separators: "518,400,000,000".
+
+    Shown as the annotator writes it ("12", "518400000000", "0.5"), not as the column
+    stores it ("12.0000000000") nor with an exponent ("5.184E+11").
+    """
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
 
@@ -77,28 +101,44 @@ class FigureField(forms.DecimalField):
             value = "".join(value.replace(",", "").split())
         return super().to_python(value)
 
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            return decimal_text(value)
+        return super().prepare_value(value)
+
 
 class AttributesForm(forms.Form):
     """Base of the per-kind forms; `changes()` is what `annotation_update` receives."""
 
     kind: Kind
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = IdField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "The form is missing its version: reload the page."},
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
     def changes(self) -> dict:
+        """The attributes the request sent; one it did not send is left as it is."""
         return {
-            name: self.cleaned_data[name] for name in KIND_FIELDS[self.kind] if name in self.fields
+            name: self.cleaned_data[name]
+            for name in KIND_FIELDS[self.kind]
+            if name in self.fields and name in self.data
         }
+
+
+# How to write a value: shown only while the field is empty or refused (`attributes_form`);
+# next to a filled-in value it repeats itself under every number the annotator opens.
+VALUE_HINT = "The full figure: 518400000000 for “US$518.4 billion”."
 
 
 class NumberAttributesForm(AttributesForm):
     kind = Kind.NUMBER
     number_value = FigureField(
         max_digits=40, decimal_places=10, required=False, label="Value",
-        help_text="The full figure: 518400000000 for “US$518.4 billion”.",
+        help_text=VALUE_HINT,
     )  # fmt: skip
     number_unit = forms.CharField(max_length=40, required=False, label="Unit or currency")
     number_scale = forms.CharField(max_length=40, required=False, label="Scale as written")
@@ -139,55 +179,40 @@ ATTRIBUTE_FORMS = {
 }
 
 
-def suggested_attributes(annotation: Annotation) -> dict:
-    """What the text says about the span's attributes (read from the article around it)."""
-    body = annotation.article.body
-    if annotation.kind == Kind.NUMBER:
-        return read_number(annotation.exact, annotation.prefix, annotation.suffix).attributes()
-    speaker = suggest_speaker(body, annotation.start, annotation.end)
-    if annotation.kind == Kind.QUOTATION:
-        return {
-            "speaker": speaker,
-            "speech_type": suggest_speech_type(body, annotation.start, annotation.end),
-        }
-    return {"claimant": speaker}
-
-
 def attributes_form(annotation: Annotation, data=None) -> AttributesForm:
     """The attribute form of the annotation's kind: bound to `data`, or showing its values.
 
     A span with no attributes yet shows suggestions read from the text instead; they are
-    saved only when the annotator saves the form (`form.suggested` says so).
+    saved when the annotator saves or submits the form (`form.suggested` says so).
     """
     form_class = ATTRIBUTE_FORMS[Kind(annotation.kind)]
     if data is not None:
         form = form_class(data)
         form.suggested = False
-        return form
-    names = [name for name in KIND_FIELDS[Kind(annotation.kind)] if name in form_class.base_fields]
-    initial = {name: getattr(annotation, name) for name in names}
-    suggested = False
-    if all(value in (None, "") for value in initial.values()):
-        suggestions = {
-            k: v for k, v in suggested_attributes(annotation).items() if v not in (None, "")
-        }
-        initial |= suggestions
-        suggested = bool(suggestions)
-    form = form_class(initial={**initial, "version": annotation.version})
-    form.suggested = suggested
+    else:
+        names = [n for n in KIND_FIELDS[Kind(annotation.kind)] if n in form_class.base_fields]
+        initial = {name: getattr(annotation, name) for name in names}
+        # The same rule as "Submit all" uses to warn about them: one place decides.
+        suggestions = unsaved_suggestions(annotation)
+        form = form_class(initial={**initial, **suggestions, "version": annotation.version})
+        form.suggested = bool(suggestions)
+    if "number_value" in form.fields:
+        value = form["number_value"]  # cached by the form: the template renders this one
+        if value.value() not in (None, "") and not value.errors:
+            value.help_text = ""
     return form
 
 
 class KindForm(forms.Form):
     kind = forms.ChoiceField(choices=Kind.choices, label="Kind")
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = IdField(widget=forms.HiddenInput)
 
 
 class NudgeForm(forms.Form):
     """Move the span's start or end by one word; the button pressed says which way."""
 
     move = forms.ChoiceField(choices=[(value, value) for value in NUDGES])
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = IdField(widget=forms.HiddenInput)
 
     @property
     def edge_and_direction(self) -> tuple[str, int]:
@@ -197,7 +222,13 @@ class NudgeForm(forms.Form):
 class VersionForm(forms.Form):
     """Withdraw and submit carry only the version the screen showed."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = IdField(widget=forms.HiddenInput)
+
+
+class SubmitAllForm(forms.Form):
+    """Submit all my drafts; `confirm_unsaved` after the list of unsaved suggestions."""
+
+    confirm_unsaved = ConfirmField()
 
 
 class AttributionForm(forms.Form):
@@ -207,10 +238,10 @@ class AttributionForm(forms.Form):
     the text must be the body's slice at those offsets.
     """
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = IdField(widget=forms.HiddenInput)
     clear = forms.BooleanField(required=False)
-    start = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
-    end = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    start = IdField(required=False, widget=forms.HiddenInput)
+    end = IdField(required=False, widget=forms.HiddenInput)
     exact = forms.CharField(strip=False, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, article, **kwargs):

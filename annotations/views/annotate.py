@@ -8,8 +8,11 @@ function of `workflow.py` and picks a response: for htmx the fragments of
 the whole page again with the refusal and its status: 403, 409 or 422).
 """
 
+import copy
+
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +21,7 @@ from django.db.models import Exists, Prefetch, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,10 +31,12 @@ from ..forms.annotate import (
     CreateForm,
     KindForm,
     NudgeForm,
+    SubmitAllForm,
     VersionForm,
     attributes_form,
 )
-from ..highlight import attribute_summary, body_html, rows_html, screen_spans
+from ..highlight import attribute_summary, body_html, excerpt, rows_html, screen_spans
+from ..inputs import parse_optional_id
 from ..models import Annotation, Article, Kind, Review, State
 from ..policy import Action
 from ..text import nudge_span
@@ -80,10 +86,24 @@ def _attribution_text(annotation: Annotation) -> str:
     return annotation.article.body[annotation.attribution_start : annotation.attribution_end]
 
 
+def _unsaved_rows(unsaved: workflow.UnsavedSuggestions | None) -> list[dict]:
+    """Each draft "Submit all" refused, with its suggestions written as the list writes them."""
+    rows = []
+    for draft, suggestions in unsaved.drafts if unsaved else []:
+        suggested = copy.copy(draft)
+        for name, value in suggestions.items():
+            setattr(suggested, name, value)
+        rows.append({"annotation": draft, "excerpt": excerpt(draft.exact, 60),
+                     "suggested": attribute_summary(suggested)})  # fmt: skip
+    return rows
+
+
 def panel_context(user, annotation: Annotation | None, *, form=None, error="", notice="",
-                  focus=False) -> dict:  # fmt: skip
-    """The side panel: one annotation with its forms when the user may change it."""
-    context = {"open": annotation, "error": error, "notice": notice}
+                  focus=False, unsaved=None) -> dict:  # fmt: skip
+    """The side panel: one annotation with its forms when the user may change it; or what
+    "Submit all" refused (`unsaved`), with the way to submit them anyway."""
+    context = {"open": annotation, "error": error, "notice": notice,
+               "unsaved_rows": _unsaved_rows(unsaved)}  # fmt: skip
     if annotation is None:
         return context
     # The latest review (outcome, verdict, reason) shows in the panel: one query.
@@ -116,10 +136,15 @@ def panel_context(user, annotation: Annotation | None, *, form=None, error="", n
     }
 
 
-def screen_context(request, article: Article, *, open_id=None, create_form=None, **panel) -> dict:
-    """Everything the annotate page shows, with `open_id` (or `annotation=`) in the panel."""
+def screen_context(request, article: Article, *, open_id=None, create_form=None, duplicate=None,
+                   **panel) -> dict:  # fmt: skip
+    """Everything the annotate page shows, with `open_id` (or `annotation=`) in the panel.
+
+    `open_id` is the raw `?a=` of the page: parsed strictly, a bad one answers 400.
+    """
     annotation = panel.pop("annotation", None)
-    if annotation is None and str(open_id or "").isdigit():
+    open_id = parse_optional_id(open_id, name="?a= (the annotation to open)")
+    if annotation is None and open_id is not None:
         annotation = (
             Annotation.objects.select_related("author").filter(article=article, pk=open_id).first()
         )
@@ -128,11 +153,18 @@ def screen_context(request, article: Article, *, open_id=None, create_form=None,
     return (
         updates_context(request, article)
         | panel_context(request.user, annotation, **panel)
-        | {
-            "can_create": policy.allows(request.user, Action.CREATE_ANNOTATION),
-            "create_form": create_form or CreateForm(article=article),
-        }
+        | create_context(request, article, create_form, duplicate=duplicate)
     )
+
+
+def create_context(request, article: Article, form=None, *, duplicate=None) -> dict:
+    """The create box: the form, and the warning when the author already has this span."""
+    return {
+        "article": article,
+        "can_create": policy.allows(request.user, Action.CREATE_ANNOTATION),
+        "create_form": form or CreateForm(article=article),
+        "duplicate": duplicate,
+    }
 
 
 def _changed(request, annotation: Annotation, notice: str, *, status=200, error=""):
@@ -165,8 +197,9 @@ def _apply(request, annotation: Annotation, change, *, notice: str, form=None):
     """Run one workflow call and answer: 409 stale, 403 not allowed, 422 refused by a rule."""
     try:
         changed = change()
-    except workflow.StaleVersion as stale:
-        return _changed(request, stale.annotation, "", status=409, error=str(stale))
+    except workflow.StaleVersion as stale:  # Busy included: nothing could be read then
+        shown = stale.annotation or annotation
+        return _changed(request, shown, "", status=409, error=str(stale))
     except IntegrityError:
         return _changed(request, annotation, "", status=409, error=CONFLICT_MESSAGE)
     except PermissionDenied as denied:
@@ -193,6 +226,7 @@ def panel(request, annotation_id: int):
 def create(request, article_id: int):
     article = get_article_for(request.user, article_id)
     form = CreateForm(request.POST, article=article)
+    duplicate = None
     if form.is_valid():
         try:
             annotation = workflow.annotation_create(
@@ -202,15 +236,20 @@ def create(request, article_id: int):
                 start=form.cleaned_data["start"],
                 end=form.cleaned_data["end"],
                 exact=form.cleaned_data["exact"],
+                confirm_duplicate=form.cleaned_data["confirm_duplicate"],
             )
+        except workflow.DuplicateSpan as error:
+            duplicate = error  # a warning with "Create anyway", not an error of the form
         except workflow.WorkflowError as error:
             form.add_error("exact", error)
         else:
             return _created(request, annotation)
+    status = 409 if duplicate else 422
     if request.htmx:
-        context = {"article": article, "can_create": True, "create_form": form}
-        return render(request, f"{TEMPLATE}#create_box", context, status=422)
-    return render(request, TEMPLATE, screen_context(request, article, create_form=form), status=422)
+        context = create_context(request, article, form, duplicate=duplicate)
+        return render(request, f"{TEMPLATE}#create_box", context, status=status)
+    context = screen_context(request, article, create_form=form, duplicate=duplicate)
+    return render(request, TEMPLATE, context, status=status)
 
 
 def _created(request, annotation: Annotation):
@@ -223,7 +262,7 @@ def _created(request, annotation: Annotation):
     context = (
         updates_context(request, article)
         | panel_context(request.user, annotation, notice=notice, focus=True)
-        | {"can_create": True, "create_form": CreateForm(article=article)}
+        | create_context(request, article)
     )
     return render(request, f"{TEMPLATE}#created", context)
 
@@ -340,15 +379,40 @@ def withdraw(request, annotation_id: int):
 
 @require_POST
 def submit(request, annotation_id: int):
-    return _transition(
-        request, annotation_id, workflow.annotation_submit, notice="Submitted for review."
+    """The panel's Submit belongs to the attributes form: what it showed (saved values or
+    suggestions) is saved with the submission. A post without attributes submits as is."""
+    annotation = _get_annotation_for(request.user, annotation_id)
+    form = attributes_form(annotation, data=request.POST)
+    if not form.is_valid():
+        return _refused(request, annotation, status=422, form=form)
+    return _apply(
+        request,
+        annotation,
+        lambda: workflow.annotation_submit(
+            annotation_id=annotation.pk,
+            user=request.user,
+            version=form.cleaned_data["version"],
+            changes=form.changes(),
+        ),
+        notice="Submitted for review.",
+        form=form,
     )
 
 
 @require_POST
 def submit_all(request, article_id: int):
     article = get_article_for(request.user, article_id)
-    submitted = workflow.annotations_submit_all(article=article, user=request.user)
+    form = SubmitAllForm(request.POST)
+    if not form.is_valid():
+        return _submit_all_refused(request, article, status=422, error="Submit all again.")
+    try:
+        submitted = workflow.annotations_submit_all(
+            article=article, user=request.user, confirm_unsaved=form.cleaned_data["confirm_unsaved"]
+        )
+    except workflow.UnsavedSuggestions as unsaved:
+        return _submit_all_refused(request, article, status=409, unsaved=unsaved)
+    except workflow.StaleVersion as conflict:  # Busy: a draft is being taken at this moment
+        return _submit_all_refused(request, article, status=409, error=str(conflict))
     notice = f"Submitted {len(submitted)} draft{'s' if len(submitted) != 1 else ''} for review."
     if not request.htmx:
         messages.success(request, notice)
@@ -356,6 +420,15 @@ def submit_all(request, article_id: int):
     article.refresh_from_db(fields=["annotations_version"])
     context = updates_context(request, article) | panel_context(request.user, None, notice=notice)
     return render(request, f"{TEMPLATE}#changed", context)
+
+
+def _submit_all_refused(request, article: Article, *, status: int, error="", unsaved=None):
+    """Nothing was submitted: the panel says why (and lists unsaved suggestions)."""
+    panel = {"error": error or (" ".join(unsaved.messages) if unsaved else ""), "unsaved": unsaved}
+    if request.htmx:
+        context = {"article": article} | panel_context(request.user, None, **panel)
+        return render(request, f"{TEMPLATE}#panel", context, status=status)
+    return render(request, TEMPLATE, screen_context(request, article, **panel), status=status)
 
 
 @never_cache
@@ -366,17 +439,21 @@ def poll(request, article_id: int):
     re-rendered body, list and poller for out-of-band swaps.
 
     Every open screen asks every few seconds, so the unchanged answer costs one query:
-    the session comes from the cache (cached_db sessions) and one statement checks both
-    that the article is still at version `v` and that the session's user may read
-    articles. Only "nothing changed" is ever answered that way; anything else takes the
-    full path: authentication (with its session hash check), the policy, rendering.
+    the session comes from the cache (cached_db sessions) and one statement checks that
+    the article is still at version `v` and that the session's user may read articles,
+    and fetches that user's password hash, so that the session's auth hash is checked as
+    `auth.get_user` checks it (a password change elsewhere ends the session). Only
+    "nothing changed" for a session hashed with the current SECRET_KEY is answered that
+    way; anything else takes the full path: authentication (which also accepts and renews
+    a hash made with one of SECRET_KEY_FALLBACKS), the policy, rendering.
     """
-    seen = request.GET.get("v", "")
+    seen = parse_optional_id(request.GET.get("v"), name="The poll's version v")
     user_id = request.session.get(SESSION_KEY)
-    if user_id is not None and seen.isdigit():
-        may_read = Exists(policy.readers_of_articles().filter(pk=user_id))
-        unchanged = Article.objects.filter(pk=article_id, annotations_version=int(seen))
-        if unchanged.filter(may_read).exists():
+    if user_id is not None and seen is not None:
+        unchanged = Article.objects.filter(pk=article_id, annotations_version=seen)
+        readers = policy.readers_of_articles().filter(pk=user_id).filter(Exists(unchanged))
+        password = readers.values_list("password", flat=True).first()
+        if password is not None and _session_hash_is_current(request.session, password):
             return HttpResponse(status=204)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -386,9 +463,19 @@ def poll(request, article_id: int):
     )
     if version is None:
         raise Http404("No such article.")
-    if request.GET.get("v") == str(version):
+    if seen == version:
         return HttpResponse(status=204)
     article = get_object_or_404(Article, pk=article_id)
     response = render(request, f"{TEMPLATE}#updates", updates_context(request, article))
     response["X-Annotations-Version"] = str(article.annotations_version)
     return response
+
+
+def _session_hash_is_current(session, password: str) -> bool:
+    """Whether the session's auth hash is the one `auth.login` made from this password
+    hash with the current SECRET_KEY (the user's own method, on an unsaved instance)."""
+    if session.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
+        return False
+    session_hash = session.get(HASH_SESSION_KEY)
+    expected = get_user_model()(password=password).get_session_auth_hash()
+    return bool(session_hash) and constant_time_compare(session_hash, expected)
