@@ -656,3 +656,30 @@ def test_the_history_says_who_did_what_and_what_changed(client_for, reviewer, an
         "Name the claimant.",
     ):
         assert line in page
+
+
+def test_an_unknown_verdict_is_422_and_says_it_is_not_an_allowed_verdict(
+    client_for, reviewer, annotator
+):
+    annotation = with_evidence(in_review(annotator, reviewer), reviewer)
+    response = decide(client_for(reviewer), annotation, "verify", verdict="excellent")
+    assert response.status_code == 422
+    assert "“excellent” is not one of the allowed verdicts" in content(response)
+    assert "Choose a verdict before verifying" not in content(response)
+    annotation.refresh_from_db()
+    assert annotation.state == State.IN_REVIEW
+
+
+@pytest.mark.parametrize("version", ["²", "٣", "99999999999999999999", ""])
+def test_a_version_that_is_not_an_id_is_refused_without_a_change(
+    client_for, reviewer, annotator, version
+):
+    annotation = with_evidence(in_review(annotator, reviewer), reviewer)
+    response = client_for(reviewer).post(
+        item_url(annotation, "review_decide"),
+        {"version": version, "decision": "verify", "verdict": "accurate"},
+    )
+    assert response.status_code == 422
+    assert "Version:" in content(response)
+    annotation.refresh_from_db()
+    assert annotation.state == State.IN_REVIEW

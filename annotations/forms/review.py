@@ -11,6 +11,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from ..inputs import IdField
 from ..models import Article, Kind, Source, SourceKind, Stance, State, Verdict
 from ..sources import SourceDetails, normalise_url
 
@@ -97,12 +98,21 @@ class PrefixedIdsForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+def version_field() -> IdField:
+    """The version the page showed, parsed strictly (a stale one is refused by the workflow)."""
+    return IdField(
+        min_value=1,
+        widget=forms.HiddenInput,
+        error_messages={"required": "The form has no version: reload the page and retry."},
+    )
+
+
 class VersionForm(PrefixedIdsForm):
     """Take and release: the version the page showed (a stale one is refused)."""
 
     id_prefix = ""  # rendered twice on a page (take, release): hidden, no id needed
 
-    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    version = version_field()
 
 
 class Decision:
@@ -120,14 +130,31 @@ def verdict_choices():
     return [("", "Choose a verdict…"), *((v.value, label(v)) for v in Verdict)]
 
 
+# A verdict that was given but is not on the scale: say so, rather than "choose one".
+UNKNOWN_VERDICT = (
+    "“%(value)s” is not one of the allowed verdicts: "
+    + ", ".join(verdict.value for verdict in Verdict)
+    + "."
+)
+
+
 class DecisionForm(PrefixedIdsForm):
     """Verdict and rationale, and which button was pressed (verify, reject, send back)."""
 
     id_prefix = "decision"
 
-    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    decision = forms.ChoiceField(choices=Decision.CHOICES)
-    verdict = forms.ChoiceField(choices=verdict_choices, required=False)
+    version = version_field()
+    decision = forms.ChoiceField(
+        choices=Decision.CHOICES,
+        error_messages={
+            "invalid_choice": "“%(value)s” is not a decision: verify, reject or send back."
+        },
+    )
+    verdict = forms.ChoiceField(
+        choices=verdict_choices,
+        required=False,
+        error_messages={"invalid_choice": UNKNOWN_VERDICT},
+    )
     rationale = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),

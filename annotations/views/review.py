@@ -221,6 +221,17 @@ def _render_item(request, annotation, *, fragment=None, status=200, error=None, 
     return render(request, template, context, status=status)
 
 
+def _form_errors(form) -> str:
+    """Every message of an invalid form, as one line for the page's error banner, each
+    naming its field (the banner is far from the fields)."""
+    lines = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        label = (field.label or name.replace("_", " ").capitalize()) if field else ""
+        lines += [f"{label}: {error}" if label else error for error in errors]
+    return " ".join(lines)
+
+
 def _refused(request, annotation, error, **kwargs):
     """Show why nothing was done: 409 stale form, 403 not this person, 422 a rule."""
     if isinstance(error, workflow.StaleVersion):
@@ -291,11 +302,7 @@ def review_decide(request, annotation_id: int):
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return _render_item(
-            request,
-            annotation,
-            status=422,
-            decision_form=form,
-            error="Choose verify, reject or send back.",
+            request, annotation, status=422, decision_form=form, error=_form_errors(form)
         )
     try:
         message = _decide(
