@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.timesince import timesince
 
 from . import policy, workflow
+from .inputs import BadInput, parse_id
 from .models import (
     Annotation,
     ApiToken,
@@ -42,6 +43,8 @@ def _excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
 
 
 def _reason(error: Exception) -> str:
+    if isinstance(error, BadInput):
+        return str(error)
     if isinstance(error, workflow.WorkflowError):
         return " ".join(error.messages)
     return str(error) or "not allowed."
@@ -274,7 +277,12 @@ class AnnotationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         for annotation in queryset.select_related("article"):
             try:
                 change(annotation)
-            except (workflow.WorkflowError, workflow.StaleVersion, PermissionDenied) as error:
+            except (
+                workflow.WorkflowError,
+                workflow.StaleVersion,
+                PermissionDenied,
+                BadInput,
+            ) as error:
                 self.message_user(
                     request,
                     f"Not {verb} #{annotation.pk} ({annotation}): {_reason(error)}",
@@ -309,9 +317,15 @@ class AnnotationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @staticmethod
     def _version(request, annotation) -> int:
-        # The version shown on the confirmation page: a change made since then is refused.
-        shown = request.POST.get(f"version_{annotation.pk}", "")
-        return int(shown) if shown.isdigit() else annotation.version
+        """The version shown on the confirmation page: a change made since then is refused.
+
+        Missing (an action applied without the page) means the current one; anything but
+        digits is refused for this item (BadInput, reported like a workflow refusal).
+        """
+        name = f"version_{annotation.pk}"
+        if name not in request.POST:
+            return annotation.version
+        return parse_id(request.POST[name], name=f"The version of #{annotation.pk}")
 
     @admin.action(description="Send back to the author (with a reason)", permissions=["review"])
     def send_back(self, request, queryset):

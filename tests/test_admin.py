@@ -374,6 +374,31 @@ def test_reopen_action_reopens_decided_items_and_reports_the_others(
     assert (entry.action, entry.comment) == ("reopened", "Source revised.")
 
 
+@pytest.mark.parametrize("version", ["²", "٣", "1e3", "99999999999999999999"])
+def test_reopen_action_refuses_a_version_that_is_not_a_number_per_item(
+    client_for, editor, annotator, reviewer, version
+):
+    done = verified(annotator, reviewer)
+    other = verified(annotator, reviewer)
+    response = client_for(editor).post(
+        changelist("annotation"),
+        {
+            "action": "reopen",
+            ACTION_CHECKBOX_NAME: [done.pk, other.pk],
+            "apply": "yes",
+            f"version_{done.pk}": version,
+            f"version_{other.pk}": other.version,
+            "reason": "Source revised.",
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f"Not reopened #{done.pk}" in page and f"The version of #{done.pk}" in page
+    assert "Reopened 1 annotation." in page
+    assert fresh(done).state == State.VERIFIED and fresh(other).state == State.SUBMITTED
+
+
 def test_the_admin_offers_no_way_for_an_author_to_verify_their_own_item(
     client_for, editor, reviewer
 ):

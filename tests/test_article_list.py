@@ -110,3 +110,19 @@ def test_a_refusal_explains_itself_on_a_full_page(client_for, outsider):
     assert response.status_code == 403
     assert "Your role does not allow this." in response.text
     assert 'href="/static/css/workbench.css"' in response.text
+
+
+@pytest.mark.parametrize("raw", ["²", "٣", "-2", "1.5"])
+def test_a_page_that_is_not_a_number_is_400_with_the_reason(client_for, annotator, raw):
+    response = client_for(annotator).get(URL, {"page": raw})
+
+    assert response.status_code == 400
+    assert "page must be a whole number" in response.text
+
+
+@pytest.mark.parametrize("raw", ["²", "٣"])
+def test_an_annotation_to_open_that_is_not_an_id_is_400(client_for, annotator, article, raw):
+    response = client_for(annotator).get(reverse("article_detail", args=[article.pk]), {"a": raw})
+
+    assert response.status_code == 400
+    assert "must be a whole number" in response.text

@@ -683,3 +683,37 @@ def test_a_version_that_is_not_an_id_is_refused_without_a_change(
     assert "Version:" in content(response)
     annotation.refresh_from_db()
     assert annotation.state == State.IN_REVIEW
+
+
+# ---- strict ids in the query string ----
+
+
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        ("²", "source must be a whole number"),
+        ("٣", "source must be a whole number"),
+        ("1e3", "source must be a whole number"),
+        ("99999999999999999999", "source is out of range"),
+    ],
+)
+def test_a_source_id_that_is_not_an_id_is_400_with_the_reason(
+    client_for, reviewer, annotator, raw, reason
+):
+    annotation = in_review(annotator, reviewer)
+    response = client_for(reviewer).get(item_url(annotation), {"source": raw})
+    assert response.status_code == 400
+    assert reason in content(response)
+
+
+@pytest.mark.parametrize("raw", ["²", "٣", "-1", "2.0"])
+def test_a_queue_page_that_is_not_a_number_is_400_with_the_reason(client_for, reviewer, raw):
+    response = client_for(reviewer).get(reverse("review_queue"), {"page": raw})
+    assert response.status_code == 400
+    assert "page must be a whole number" in content(response)
+
+
+def test_a_queue_page_past_the_end_shows_the_last_page(client_for, reviewer, annotator):
+    submitted(annotator)
+    response = client_for(reviewer).get(reverse("review_queue"), {"page": "7"})
+    assert response.status_code == 200 and "<strong>1</strong> waiting" in content(response)

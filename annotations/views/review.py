@@ -27,6 +27,7 @@ from ..forms.review import (
     SourceForm,
     VersionForm,
 )
+from ..inputs import parse_optional_id
 from ..models import Annotation, Evidence, HistoryEntry, Kind, Review, Source, State, Verdict
 from ..policy import Action
 from ..sources import source_find_or_create, sources_search
@@ -68,7 +69,9 @@ def review_queue(request):
     context = {
         "filters": filters,
         "filter_query": urlencode(filters.as_query()),
-        "page": Paginator(rows, ITEMS_PER_PAGE).get_page(request.GET.get("page")),
+        "page": Paginator(rows, ITEMS_PER_PAGE).get_page(
+            parse_optional_id(request.GET.get("page"), name="page")
+        ),
         "counts": counts,
         "in_review_count": Annotation.objects.filter(state=State.IN_REVIEW).count(),
         "mine": Annotation.objects.filter(state=State.IN_REVIEW, reviewer=request.user)
@@ -190,8 +193,9 @@ def _render_item(request, annotation, *, fragment=None, status=200, error=None, 
     user = request.user
     query = request.GET.get("source_q", "").strip()
     chosen = overrides.pop("chosen_source", None)
-    if chosen is None and request.GET.get("source", "").isdigit():
-        chosen = Source.objects.filter(pk=request.GET["source"]).first()
+    source_id = parse_optional_id(request.GET.get("source"), name="source")
+    if chosen is None and source_id is not None:
+        chosen = Source.objects.filter(pk=source_id).first()
     context = {
         "annotation": annotation,
         "paragraph": _paragraph(annotation),
