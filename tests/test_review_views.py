@@ -694,7 +694,7 @@ def test_a_version_that_is_not_an_id_is_refused_without_a_change(
         ("²", "source must be a whole number"),
         ("٣", "source must be a whole number"),
         ("1e3", "source must be a whole number"),
-        ("99999999999999999999", "source is out of range"),
+        ("9999999999999999999", "source is out of range"),
     ],
 )
 def test_a_source_id_that_is_not_an_id_is_400_with_the_reason(
