@@ -33,7 +33,7 @@ from .models import (
     State,
     Verdict,
 )
-from .sources import normalise_url
+from .sources import normalise_url, title_from_url
 
 EXCERPT_LENGTH = 60
 
@@ -395,9 +395,21 @@ class SourceAdminForm(forms.ModelForm):
         model = Source
         fields = ("url", "title", "publisher", "kind", "accessed", "archived_url")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # As on the review screen: an untitled source is labelled by its address.
+        self.fields["title"].required = False
+        self.fields["title"].help_text = "Optional: without one, the url's host and path."
+
     def clean_url(self):
         # Stored normalised, so the unique check below catches the same url spelt differently.
         return normalise_url(self.cleaned_data["url"])
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("title") or "").strip() and data.get("url"):
+            data["title"] = title_from_url(data["url"])
+        return data
 
 
 @admin.register(Source)

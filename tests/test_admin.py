@@ -435,6 +435,14 @@ def test_source_admin_stores_the_normalised_url(client_for, editor):
     assert (source.url, source.created_by) == ("https://stats.example.org/t", editor)
 
 
+def test_source_admin_labels_an_untitled_source_by_its_address(client_for, editor):
+    client_for(editor).post(
+        reverse("admin:annotations_source_add"),
+        source_data(url="https://www.stats.example.org/t/2024", title=""),
+    )
+    assert Source.objects.get().title == "stats.example.org/t/2024"
+
+
 def test_source_admin_refuses_a_known_url_spelt_differently(client_for, editor):
     SourceFactory(url="https://stats.example.org/t")
     response = client_for(editor).post(

@@ -717,3 +717,19 @@ def test_a_queue_page_past_the_end_shows_the_last_page(client_for, reviewer, ann
     submitted(annotator)
     response = client_for(reviewer).get(reverse("review_queue"), {"page": "7"})
     assert response.status_code == 200 and "<strong>1</strong> waiting" in content(response)
+
+
+def test_source_add_without_a_title_labels_the_source_by_its_address(
+    client_for, reviewer, annotator
+):
+    annotation = in_review(annotator, reviewer)
+    client = client_for(reviewer)
+    form = content(client.get(item_url(annotation)))
+    title_label = form.split('for="source-title">')[1].split("</label>")[0]
+    assert "required" not in title_label
+    assert "labelled by its address" in form
+    response = client.post(
+        item_url(annotation, "review_source_add"), {**SOURCE, "title": ""}, **HTMX
+    )
+    assert response.status_code == 200
+    assert Source.objects.get().title == "stats.example.org/trade"

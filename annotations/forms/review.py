@@ -170,7 +170,11 @@ class SourceForm(PrefixedIdsForm):
     url = forms.CharField(
         max_length=1000, label="Url", widget=forms.URLInput(attrs={"placeholder": "https://…"})
     )
-    title = forms.CharField(max_length=500, required=False)
+    title = forms.CharField(
+        max_length=500,
+        required=False,
+        help_text="Optional: without a title, the source is labelled by its address.",
+    )
     publisher = forms.CharField(max_length=200, required=False)
     kind = forms.ChoiceField(choices=SourceKind.choices, initial=SourceKind.OTHER)
     accessed = forms.DateField(
