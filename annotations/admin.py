@@ -37,6 +37,11 @@ from .sources import normalise_url, title_from_url
 
 EXCERPT_LENGTH = 60
 
+# The admin is the editors' desk: name it, and put the queue first (templates/admin/index.html).
+admin.site.site_header = "Workbench administration"
+admin.site.site_title = "Workbench admin"
+admin.site.index_title = "Editors' desk"
+
 
 def _excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
@@ -235,6 +240,15 @@ class AnnotationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 {"fields": ("created_at", "updated_at", "submitted_at", "taken_at", "decided_at")},
             ),
         )
+
+    # The queue's states read oldest first (who has waited or held longest); the rest newest first.
+    QUEUE_ORDERING = {
+        State.SUBMITTED: ("submitted_at", "id"),
+        State.IN_REVIEW: ("taken_at", "id"),
+    }
+
+    def get_ordering(self, request):
+        return self.QUEUE_ORDERING.get(request.GET.get("state__exact"), self.ordering)
 
     def view_on_site(self, annotation):
         return reverse("review_item", args=[annotation.pk])

@@ -1,5 +1,7 @@
 """The Django admin: every list loads with bounded queries, and nothing in it bypasses a rule."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
@@ -162,6 +164,21 @@ def test_the_queue_shows_article_kind_excerpt_state_people_and_age(
     page = client_for(editor).get(changelist("annotation")).content.decode()
     for text in (annotation.article.title, "Claim", PHRASE, "In review", "anna", "rita"):
         assert text in page
+
+
+def test_the_admin_is_named_and_its_index_opens_the_review_queue(client_for, editor):
+    page = client_for(editor).get(reverse("admin:index")).content.decode()
+    assert "Workbench administration" in page and "Django administration" not in page
+    queue = f'href="{changelist("annotation")}?state__exact=submitted">Review queue</a>'
+    assert queue in page
+
+
+def test_the_admin_review_queue_lists_waiting_items_oldest_first(client_for, editor, annotator):
+    first, second, third = (submitted(annotator) for _ in range(3))
+    Annotation.objects.filter(pk=second.pk).update(submitted_at=first.submitted_at - timedelta(1))
+    response = client_for(editor).get(changelist("annotation"), {"state__exact": "submitted"})
+    shown = [row.pk for row in response.context["cl"].result_list]
+    assert shown == [second.pk, first.pk, third.pk]
 
 
 def test_reviewers_without_staff_status_cannot_open_the_admin(client_for, reviewer):
