@@ -187,6 +187,16 @@ def reason_denied(user, action: Action, obj=None) -> str | None:
     return _annotation_reason(user, action, obj)
 
 
+def takeable_by(user, annotations):
+    """The part of `annotations` that `user` may take for review, as a QuerySet: the TAKE
+    rule for a whole queue at once. Nothing for someone who may not review; never their
+    own annotations (four-eyes rule, editors included). The state is the caller's filter
+    (`Annotation.objects.waiting()`)."""
+    if not user.has_perm(REVIEW_PERMISSION):
+        return annotations.none()
+    return annotations.exclude(author=user)
+
+
 def readers_of_articles():
     """The users who may read articles, as a QuerySet: the same rule as VIEW_ARTICLES,
     for checks that must run inside another query (the live-update poll)."""

@@ -155,3 +155,21 @@ def test_another_reviewer_holding_the_item_is_named_as_the_reason():
     assert policy.reason_denied(reviewer, Action.VERIFY, annotation) == (
         "Another reviewer holds this annotation."
     )
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda role: role or "no-role")
+def test_takeable_by_is_the_take_rule_for_a_whole_queue(role):
+    from .factories import workflow_submitted
+
+    user = UserFactory(role=role)
+    author = UserFactory(role=Role.ANNOTATOR)
+    others = workflow_submitted(author)
+    waiting = Annotation.objects.waiting()
+    own = workflow_submitted(user) if role in AUTHORS else None
+
+    takeable = set(policy.takeable_by(user, waiting))
+
+    assert takeable == ({others} if role in REVIEWERS else set())
+    assert own not in takeable
+    for annotation in waiting:
+        assert policy.allows(user, Action.TAKE, annotation) is (annotation in takeable)

@@ -49,13 +49,17 @@ class QueueFilterForm(forms.Form):
 
     kind = forms.ChoiceField(choices=[("", "All kinds"), *Kind.choices], required=False)
     article = ArticleChoiceField(
-        queryset=Article.objects.none(), required=False, empty_label="All articles"
+        queryset=Article.objects.none(),
+        required=False,
+        empty_label="All articles",
+        error_messages={"invalid_choice": "Nothing from that article is waiting."},
     )
     annotator = forms.ModelChoiceField(
         queryset=get_user_model().objects.none(),
         required=False,
         empty_label="All annotators",
         to_field_name="username",
+        error_messages={"invalid_choice": "Nothing by that annotator is waiting."},
     )
     age = forms.ChoiceField(choices=AgeFilter.CHOICES, required=False)
 
@@ -71,9 +75,12 @@ class QueueFilterForm(forms.Form):
         )
 
     def filter(self, queryset):
-        """Apply the valid filters; an invalid one (an item gone meanwhile) is ignored."""
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
+        """Apply the filters. An invalid one (the last item of that article taken meanwhile,
+        a hand-made url) matches nothing: dropping it would widen the queue, and "take next
+        matching" would take an item the reviewer did not ask for."""
+        if not self.is_valid():
+            return queryset.none()
+        data = self.cleaned_data
         if data.get("kind"):
             queryset = queryset.filter(kind=data["kind"])
         if data.get("article"):
@@ -83,9 +90,10 @@ class QueueFilterForm(forms.Form):
         return AgeFilter.apply(queryset, data.get("age", ""))
 
     def as_query(self) -> dict:
-        """The filters as GET parameters (for links that keep them)."""
-        self.is_valid()
-        return {name: value for name, value in self.data.items() if name in self.fields and value}
+        """The filters as given, as GET parameters for the links and forms that carry them
+        from the queue through the item page and back. Not validated here (that costs
+        queries on every item page): `filter` validates where they are applied."""
+        return {name: self.data[name] for name in self.fields if self.data.get(name)}
 
 
 class PrefixedIdsForm(forms.Form):
@@ -119,7 +127,17 @@ class Decision:
     VERIFY = "verify"
     REJECT = "reject"
     SEND_BACK = "send_back"
-    CHOICES = [(VERIFY, "Verify"), (REJECT, "Reject"), (SEND_BACK, "Send back")]
+    # The same decision, then the next item matching the queue's filters, in one click.
+    VERIFY_THEN_NEXT = "verify_then_next"
+    REJECT_THEN_NEXT = "reject_then_next"
+    THEN_NEXT = {VERIFY_THEN_NEXT: VERIFY, REJECT_THEN_NEXT: REJECT}
+    CHOICES = [
+        (VERIFY, "Verify"),
+        (REJECT, "Reject"),
+        (SEND_BACK, "Send back"),
+        (VERIFY_THEN_NEXT, "Verify & take next"),
+        (REJECT_THEN_NEXT, "Reject & take next"),
+    ]
 
 
 def verdict_choices():
@@ -147,7 +165,8 @@ class DecisionForm(PrefixedIdsForm):
     decision = forms.ChoiceField(
         choices=Decision.CHOICES,
         error_messages={
-            "invalid_choice": "“%(value)s” is not a decision: verify, reject or send back."
+            "invalid_choice": "“%(value)s” is not a decision: verify or reject (and take "
+            "next), or send back."
         },
     )
     verdict = forms.ChoiceField(
@@ -160,6 +179,14 @@ class DecisionForm(PrefixedIdsForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Required to reject or send back: the annotator reads it.",
     )
+
+    def clean(self):
+        """`decision` is verify, reject or send back; `take_next` says whether to go on."""
+        data = super().clean()
+        decision = data.get("decision")
+        data["take_next"] = decision in Decision.THEN_NEXT
+        data["decision"] = Decision.THEN_NEXT.get(decision, decision)
+        return data
 
 
 class SourceForm(PrefixedIdsForm):

@@ -57,11 +57,33 @@ def get_item_for(user, annotation_id: int) -> Annotation:
 # ---- The queue ----
 
 
+def _with_query(url: str, query: dict) -> str:
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _queue_url(filters: QueueFilterForm) -> str:
+    return _with_query(reverse("review_queue"), filters.as_query())
+
+
+def _item_url(annotation_id: int, filters: QueueFilterForm, **extra) -> str:
+    """The item page, keeping the queue's filters (they ride in the query string through
+    the item page and its forms, so "& take next" and the way back know them)."""
+    return _with_query(reverse("review_item", args=[annotation_id]), filters.as_query() | extra)
+
+
+def _take_next(request, filters: QueueFilterForm) -> Annotation | None:
+    """Take the oldest waiting item this user may take that matches `filters` (atomic)."""
+    takeable = policy.takeable_by(request.user, filters.filter(Annotation.objects.all()))
+    return workflow.queue_take_next(reviewer=request.user, waiting=takeable)
+
+
 @require_GET
 def review_queue(request):
     policy.check(request.user, Action.VIEW_QUEUE)
     filters = QueueFilterForm(request.GET)
-    waiting = filters.filter(Annotation.objects.waiting())
+    matching = filters.filter(Annotation.objects.waiting())
+    # Counts, list and "Take next" show what this user may take (never their own).
+    waiting = policy.takeable_by(request.user, matching)
     rows = waiting.select_related("article", "author").defer("article__body")
     counts = waiting.aggregate(
         total=Count("id"), **{kind: Count("id", filter=Q(kind=kind)) for kind in Kind.values}
@@ -69,6 +91,7 @@ def review_queue(request):
     context = {
         "filters": filters,
         "filter_query": urlencode(filters.as_query()),
+        "own_waiting_count": matching.filter(author=request.user).count(),
         "page": Paginator(rows, ITEMS_PER_PAGE).get_page(
             parse_optional_id(request.GET.get("page"), name="page")
         ),
@@ -87,15 +110,12 @@ def review_queue(request):
 def review_take_next(request):
     policy.check(request.user, Action.VIEW_QUEUE)
     filters = QueueFilterForm(request.POST)
-    taken = workflow.queue_take_next(
-        reviewer=request.user, waiting=filters.filter(Annotation.objects.all())
-    )
+    taken = _take_next(request, filters)
     if taken is None:
         messages.info(request, "Nothing is waiting for you here: the queue is empty.")
-        query = urlencode(filters.as_query())
-        return redirect(reverse("review_queue") + (f"?{query}" if query else ""))
+        return redirect(_queue_url(filters))
     messages.success(request, f"You are now reviewing {taken}.")
-    return redirect("review_item", taken.pk)
+    return redirect(_item_url(taken.pk, filters))
 
 
 # ---- One item ----
@@ -191,6 +211,7 @@ def _source_choices(query: str, chosen: Source | None) -> list[Source]:
 def _render_item(request, annotation, *, fragment=None, status=200, error=None, **overrides):
     """The item page, or one fragment of it for htmx; `overrides` replace default forms."""
     user = request.user
+    queue_filters = QueueFilterForm(request.GET).as_query()
     query = request.GET.get("source_q", "").strip()
     chosen = overrides.pop("chosen_source", None)
     source_id = parse_optional_id(request.GET.get("source"), name="source")
@@ -219,6 +240,9 @@ def _render_item(request, annotation, *, fragment=None, status=200, error=None, 
         "chosen_source": chosen,
         "error": error,
         "decisions": Decision,
+        # The queue's filters, for every form and link of the page to carry along.
+        "queue_filters": queue_filters,
+        "keep_filters": f"?{urlencode(queue_filters)}" if queue_filters else "",
         **overrides,
     }
     template = f"{ITEM_TEMPLATE}#{fragment}" if fragment and request.htmx else ITEM_TEMPLATE
@@ -268,7 +292,7 @@ def review_take(request, annotation_id: int):
     except REFUSALS as error:
         return _refused(request, annotation, error)
     messages.success(request, "You are now reviewing this item.")
-    return redirect("review_item", annotation.pk)
+    return redirect(_item_url(annotation.pk, QueueFilterForm(request.GET)))
 
 
 @require_POST
@@ -284,7 +308,7 @@ def review_release(request, annotation_id: int):
     except REFUSALS as error:
         return _refused(request, annotation, error)
     messages.success(request, f"Released {annotation}: it is back in the queue.")
-    return redirect("review_queue")
+    return redirect(_queue_url(QueueFilterForm(request.GET)))
 
 
 def _decide(decision: str, annotation: Annotation, user, data: dict) -> str:
@@ -317,7 +341,15 @@ def review_decide(request, annotation_id: int):
         retry = DecisionForm(initial={**form.cleaned_data, "version": annotation.version})
         return _refused(request, annotation, error, decision_form=retry)
     messages.success(request, message)
-    return redirect("review_queue")
+    filters = QueueFilterForm(request.GET)
+    if not form.cleaned_data["take_next"]:
+        return redirect(_queue_url(filters))
+    taken = _take_next(request, filters)
+    if taken is None:
+        messages.info(request, "Nothing more is waiting for you here.")
+        return redirect(_queue_url(filters))
+    messages.success(request, f"You are now reviewing {taken}.")
+    return redirect(_item_url(taken.pk, filters))
 
 
 # ---- Sources and evidence (htmx swaps the evidence panel; plain posts redirect) ----
@@ -329,10 +361,8 @@ def _evidence_changed(request, annotation, *, chosen_source=None):
             request, annotation, fragment="evidence", chosen_source=chosen_source
         )
         return trigger_client_event(response, HISTORY_CHANGED)
-    url = reverse("review_item", args=[annotation.pk])
-    if chosen_source is not None:
-        url += f"?source={chosen_source.pk}"
-    return redirect(url + "#evidence")
+    extra = {"source": chosen_source.pk} if chosen_source is not None else {}
+    return redirect(_item_url(annotation.pk, QueueFilterForm(request.GET), **extra) + "#evidence")
 
 
 @require_POST
