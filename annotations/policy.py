@@ -75,7 +75,9 @@ ROLE_PERMISSIONS = {
         "auth.add_user",
         "auth.change_user",
     ],
-    Role.RESEARCHER: ["annotations.export_verified"],
+    # Researchers read what they export (articles, annotations: the IRIs in an export point
+    # at them), read-only: no annotating, no reviewing.
+    Role.RESEARCHER: ["annotations.export_verified", "annotations.view_article"],
 }
 
 REVIEW_PERMISSION = "annotations.review_annotation"
@@ -195,6 +197,16 @@ def takeable_by(user, annotations):
     if not user.has_perm(REVIEW_PERMISSION):
         return annotations.none()
     return annotations.exclude(author=user)
+
+
+def landing_page(user) -> str:
+    """The URL name where `user` starts after logging in: their main work. Someone who
+    exports but neither annotates nor reviews (a researcher) starts on the export page."""
+    if allows(user, Action.EXPORT) and not (
+        allows(user, Action.CREATE_ANNOTATION) or allows(user, Action.VIEW_QUEUE)
+    ):
+        return "export_page"
+    return "article_list"
 
 
 def readers_of_articles():

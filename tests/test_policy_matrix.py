@@ -24,7 +24,8 @@ ROLES = [Role.ANNOTATOR, Role.REVIEWER, Role.EDITOR, Role.RESEARCHER, None]
 OWNERSHIPS = ["author", "holder", "other"]
 
 PERMISSION_ACTIONS = {
-    Action.VIEW_ARTICLES: {Role.ANNOTATOR, Role.REVIEWER, Role.EDITOR},
+    # Researchers read what they export (read-only: they create and review nothing).
+    Action.VIEW_ARTICLES: {Role.ANNOTATOR, Role.REVIEWER, Role.EDITOR, Role.RESEARCHER},
     Action.IMPORT_ARTICLES: {Role.EDITOR},
     Action.CREATE_ANNOTATION: {Role.ANNOTATOR, Role.EDITOR},
     Action.VIEW_QUEUE: {Role.REVIEWER, Role.EDITOR},
@@ -173,3 +174,16 @@ def test_takeable_by_is_the_take_rule_for_a_whole_queue(role):
     assert own not in takeable
     for annotation in waiting:
         assert policy.allows(user, Action.TAKE, annotation) is (annotation in takeable)
+
+
+@pytest.mark.parametrize(
+    "role, landing",
+    [
+        (Role.ANNOTATOR, "article_list"),
+        (Role.REVIEWER, "article_list"),
+        (Role.EDITOR, "article_list"),
+        (Role.RESEARCHER, "export_page"),
+    ],
+)
+def test_each_role_lands_on_its_main_work(role, landing):
+    assert policy.landing_page(UserFactory(role=role)) == landing

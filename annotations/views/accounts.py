@@ -6,8 +6,10 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.views.decorators.http import require_POST
+
+from .. import policy
 
 
 def _failure_keys(request) -> list[str]:
@@ -29,6 +31,14 @@ def _count_failure(request) -> None:
 class ThrottledLoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def get_success_url(self):
+        # The site's root is "the start page" (it is where LoginRequiredMiddleware sends
+        # `next` for someone who just opened the site): that depends on the role.
+        url = self.get_redirect_url()
+        if url and url != "/":
+            return url
+        return resolve_url(policy.landing_page(self.request.user))
 
     def post(self, request, *args, **kwargs):
         if _is_throttled(request):
