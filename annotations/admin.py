@@ -541,22 +541,34 @@ class ApiTokenAdmin(admin.ModelAdmin):
         self.message_user(request, f"Revoked {len(queryset)} token(s).", messages.SUCCESS)
 
 
-# ---- Users: editors manage accounts and roles, never superuser powers ----
+# ---- Users: editors manage the accounts of annotators, reviewers and researchers ----
 
 User = get_user_model()
 
 
 class WorkbenchUserAdmin(UserAdmin):
+    """Superusers manage every account. Editors manage annotators', reviewers' and
+    researchers' accounts, giving only those roles (`policy.account_change_denied`): never
+    a staff or superuser account, never their own, never staff status or permissions."""
+
+    # Set only by superusers: what makes an account staff, or powerful beyond its roles.
+    SUPERUSER_FIELDS = ("is_staff", "is_superuser", "user_permissions")
+
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
-            readonly += ["is_superuser", "user_permissions", "last_login", "date_joined"]
+            readonly += [*self.SUPERUSER_FIELDS, "last_login", "date_joined"]
         return readonly
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
-            return False  # nobody takes over a superuser's account from below
-        return super().has_change_permission(request, obj)
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or policy.account_change_denied(request.user, obj) is None
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["queryset"] = policy.assignable_roles(request.user).order_by("name")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 if admin.site.is_registered(User):

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from annotations import workflow
@@ -508,3 +509,96 @@ def test_an_editor_cannot_change_a_superusers_account(client_for, editor):
     assert response.status_code == 403
     root.refresh_from_db()
     assert root.is_active and root.email == "root@example.org"
+
+
+# ---- accounts: editors manage annotators, reviewers and researchers only ----
+
+
+def password_change(user) -> str:
+    return reverse("admin:auth_user_password_change", args=[user.pk])
+
+
+def user_data(user, **overrides):
+    return {
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "is_active": "on",
+        "groups": [group.pk for group in user.groups.all()],
+        **overrides,
+    }
+
+
+NEW_PASSWORD = {"password1": "a-new-Passw0rd-2026", "password2": "a-new-Passw0rd-2026"}
+
+
+def test_an_editor_cannot_set_another_editors_password(client_for, editor):
+    other = UserFactory(username="eve", role="editor")
+    client = client_for(editor)
+    assert client.get(password_change(other)).status_code == 403
+    response = client.post(password_change(other), NEW_PASSWORD)
+    assert response.status_code == 403
+    other.refresh_from_db()
+    assert not other.check_password(NEW_PASSWORD["password1"])
+
+
+def test_an_editor_cannot_give_themselves_roles(client_for, editor):
+    every_group = list(Group.objects.values_list("pk", flat=True))
+    response = client_for(editor).post(change(editor), user_data(editor, groups=every_group))
+    assert response.status_code == 403
+    assert set(editor.groups.values_list("name", flat=True)) == {"editor"}
+
+
+def test_an_editor_cannot_change_another_staff_account(client_for, editor):
+    staff = UserFactory(username="sam", is_staff=True)
+    response = client_for(editor).post(change(staff), user_data(staff, email="mine@example.org"))
+    assert response.status_code == 403
+    staff.refresh_from_db()
+    assert staff.email == "sam@example.org"
+
+
+def test_an_editor_gives_an_annotator_the_reviewer_role(client_for, editor, annotator):
+    reviewer_role = Group.objects.get(name="reviewer")
+    response = client_for(editor).post(
+        change(annotator), user_data(annotator, groups=[reviewer_role.pk])
+    )
+    assert response.status_code == 302
+    assert list(annotator.groups.values_list("name", flat=True)) == ["reviewer"]
+
+
+def test_an_editor_sets_an_annotators_password(client_for, editor, annotator):
+    response = client_for(editor).post(password_change(annotator), NEW_PASSWORD)
+    assert response.status_code == 302
+    annotator.refresh_from_db()
+    assert annotator.check_password(NEW_PASSWORD["password1"])
+
+
+def test_an_editor_is_offered_only_the_roles_they_may_give(client_for, editor, annotator):
+    form = client_for(editor).get(change(annotator)).context["adminform"].form
+    offered = {group.name for group in form.fields["groups"].queryset}
+    assert offered == {"annotator", "reviewer", "researcher"}
+
+
+def test_an_editor_cannot_make_an_annotator_an_editor_or_staff(client_for, editor, annotator):
+    editor_role = Group.objects.get(name="editor")
+    client_for(editor).post(
+        change(annotator), user_data(annotator, groups=[editor_role.pk], is_staff="on")
+    )
+    annotator.refresh_from_db()
+    assert list(annotator.groups.values_list("name", flat=True)) == ["annotator"]
+    assert not annotator.is_staff
+
+
+def test_a_superuser_manages_editors_and_their_roles(client, editor):
+    root = get_user_model().objects.create_superuser("root", "root@example.org", "pw-123456789")
+    client.force_login(root)
+    assert client.post(password_change(editor), NEW_PASSWORD).status_code == 302
+    reviewer_role = Group.objects.get(name="reviewer")
+    data = user_data(editor, groups=[reviewer_role.pk], is_staff="on")
+    data |= {"date_joined_0": "2025-01-01", "date_joined_1": "09:00:00"}  # superusers edit it
+    response = client.post(change(editor), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    editor.refresh_from_db()
+    assert editor.check_password(NEW_PASSWORD["password1"])
+    assert list(editor.groups.values_list("name", flat=True)) == ["reviewer"]

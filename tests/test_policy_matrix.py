@@ -187,3 +187,36 @@ def test_takeable_by_is_the_take_rule_for_a_whole_queue(role):
 )
 def test_each_role_lands_on_its_main_work(role, landing):
     assert policy.landing_page(UserFactory(role=role)) == landing
+
+
+ACCOUNTS = ["annotator", "reviewer", "researcher", "editor", "superuser", "self"]
+
+
+def _account(kind: str, manager):
+    if kind == "self":
+        return manager
+    if kind == "superuser":
+        return get_user_model().objects.create_superuser(f"root-{manager.pk}", "", "pw-12345678")
+    return UserFactory(role=Role(kind))
+
+
+@pytest.mark.parametrize("manager_role", [*ROLES, "superuser"], ids=lambda r: r or "no-role")
+def test_who_may_change_which_account(manager_role):
+    """Superusers: every account. Editors: annotators', reviewers' and researchers', never
+    staff, superusers or their own. Everyone else: none."""
+    if manager_role == "superuser":
+        manager = get_user_model().objects.create_superuser("boss", "", "pw-12345678")
+    else:
+        manager = UserFactory(role=manager_role)
+    wrong = {}
+    for kind in ACCOUNTS:
+        if manager_role == "superuser":
+            want = True
+        elif manager_role == Role.EDITOR:
+            want = kind in {"annotator", "reviewer", "researcher"}
+        else:
+            want = False
+        got = policy.account_change_denied(manager, _account(kind, manager)) is None
+        if got is not want:
+            wrong[kind] = {"expected": want, "policy says": got}
+    assert wrong == {}
