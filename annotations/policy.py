@@ -226,9 +226,8 @@ def account_change_denied(manager, account) -> str | None:
         return "Only superusers manage staff accounts."
     managed = {role.value for role in ROLES_EDITORS_MANAGE}
     if any(group.name not in managed for group in account.groups.all()):
-        return "Only superusers manage accounts with roles other than " + ", ".join(
-            sorted(managed)
-        ) + "."
+        roles = ", ".join(sorted(managed))
+        return f"Only superusers manage accounts with roles other than {roles}."
     return None
 
 
