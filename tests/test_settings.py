@@ -27,6 +27,7 @@ TEST_ONLY_VARIABLES = {
     "DATABASE_URL",
     "SECURE_SSL_REDIRECT",
     "SECURE_COOKIES",
+    "CACHE_URL",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set while Playwright's event loop runs
 }
 
@@ -96,3 +97,28 @@ def test_the_content_security_policy_forbids_inline_and_eval(client):
     assert CSP.UNSAFE_INLINE not in policy["script-src"]
     assert CSP.UNSAFE_EVAL not in policy["script-src"]
     assert CSP.UNSAFE_INLINE not in policy["style-src"]
+
+
+SHOW_CACHE = ["shell", "-c", "from django.conf import settings; print(settings.CACHES['default'])"]
+
+
+def test_production_shares_one_redis_cache_between_workers_by_default():
+    output = manage(*SHOW_CACHE, **PRODUCTION_ENV).stdout.strip().splitlines()[-1]
+
+    assert "django.core.cache.backends.redis.RedisCache" in output
+    assert "redis://127.0.0.1:6379/0" in output
+
+
+def test_development_and_an_explicit_url_choose_their_cache():
+    development = manage(*SHOW_CACHE, **PRODUCTION_ENV, WORKBENCH_DEBUG="1")
+    chosen = manage(*SHOW_CACHE, **PRODUCTION_ENV, CACHE_URL="redis://cache.internal:6380/2")
+
+    assert "LocMemCache" in development.stdout
+    assert "redis://cache.internal:6380/2" in chosen.stdout
+
+
+def test_a_cache_url_typo_fails_loudly():
+    result = manage("check", **PRODUCTION_ENV, CACHE_URL="reddis://127.0.0.1:6379/0")
+
+    assert result.returncode != 0
+    assert "CACHE_URL must be a redis:// or locmem:// url" in result.stderr

@@ -132,16 +132,35 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "article_list"
 LOGOUT_REDIRECT_URL = "login"
 
-# Failed logins per username and per client address within the window before refusal.
+# Login throttling (annotations/views/accounts.py): failures per username *and* client
+# address within the window (slows a guesser, never locks the owner out), and per address
+# over every username within a longer window.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 300)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 50)
+LOGIN_ADDRESS_FAILURE_WINDOW_SECONDS = env_int("LOGIN_ADDRESS_FAILURE_WINDOW_SECONDS", 3600)
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: none, the client
+# is REMOTE_ADDR). Behind one proxy, REMOTE_ADDR is the proxy: every client would share it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if os.environ.get("CACHE_URL"):
-    CACHES["default"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": os.environ["CACHE_URL"],
-    }
+
+def cache_from_url(url: str) -> dict:
+    """A CACHES entry from a url: redis://, rediss:// or unix:// (Redis), or locmem://."""
+    scheme = url.partition("://")[0].lower()
+    if scheme in ("redis", "rediss", "unix"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// or locmem:// url, not {url!r}")
+
+
+# The cache holds the login throttle's counters and the sessions' cached copies: every
+# worker must see the same one in production (Redis); one process in development.
+CACHES = {
+    "default": cache_from_url(
+        os.environ.get("CACHE_URL") or ("locmem://" if DEBUG else "redis://127.0.0.1:6379/0")
+    )
+}
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

@@ -9,6 +9,8 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("WORKBENCH_PLAIN_STATIC", "1")
 os.environ.setdefault("PSEUDONYM_KEY", "test-pseudonym-key")
+# One process, local memory (tests/conftest.py gives each test a fresh one).
+os.environ.setdefault("CACHE_URL", "locmem://")
 # The test client and live_server speak plain HTTP.
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
