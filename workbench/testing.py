@@ -6,6 +6,10 @@ storage needs `collectstatic`; a test run gets a throwaway key, plain static sto
 
 import os
 
+# No local environment file (`make run` writes `.env`): forced, not defaulted, so that a
+# developer's working tree and a fresh clone test the same settings.
+os.environ["WORKBENCH_ENV_FILE"] = ""
+
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("WORKBENCH_PLAIN_STATIC", "1")
 os.environ.setdefault("PSEUDONYM_KEY", "test-pseudonym-key")
