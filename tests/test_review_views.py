@@ -848,3 +848,27 @@ def test_adding_evidence_without_javascript_keeps_the_filters(client_for, review
         evidence_data(SourceFactory()),
     )
     assert response.url == item_url(annotation) + "?kind=claim#evidence"
+
+
+@pytest.mark.parametrize("raw", ["٣", "²", "1e3"])
+def test_evidence_for_a_source_id_that_is_not_an_id_is_422_and_writes_nothing(
+    client_for, reviewer, annotator, raw
+):
+    annotation = in_review(annotator, reviewer)
+    SourceFactory.create_batch(3)  # "٣" would read as source 3 without the strict parse
+    response = client_for(reviewer).post(
+        item_url(annotation, "review_evidence_add"), {"source": raw, "stance": "supports"}
+    )
+    assert response.status_code == 422
+    assert not Evidence.objects.exists()
+
+
+def test_a_queue_filter_by_an_article_id_that_is_not_an_id_matches_nothing(
+    client_for, reviewer, annotator
+):
+    waiting = submitted(annotator)
+    # The article's own id in Arabic-Indic digits: int() reads it, a strict parse does not.
+    lookalike = "".join(chr(0x0660 + int(digit)) for digit in str(waiting.article_id))
+    assert int(lookalike) == waiting.article_id
+    page = content(client_for(reviewer).get(reverse("review_queue"), {"article": lookalike}))
+    assert "<strong>0</strong> waiting" in page

@@ -11,7 +11,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from ..inputs import IdField
+from ..inputs import IdField, id_problem
 from ..models import Article, Kind, Source, SourceKind, Stance, State, Verdict
 from ..sources import SourceDetails, normalise_url
 
@@ -39,7 +39,21 @@ class AgeFilter:
         return queryset
 
 
-class ArticleChoiceField(forms.ModelChoiceField):
+class IdChoiceField(forms.ModelChoiceField):
+    """A choice of object by id, the id parsed strictly first: Django's own lookup would
+    read "٣" as 3 (another object than the one shown) and let "²" reach the database."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and id_problem(str(value).strip()) is not None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return super().to_python(value)
+
+
+class ArticleChoiceField(IdChoiceField):
     def label_from_instance(self, obj):
         return obj.title if len(obj.title) <= 70 else obj.title[:67] + "…"
 
@@ -226,7 +240,7 @@ class EvidenceForm(PrefixedIdsForm):
 
     id_prefix = "evidence"
 
-    source = forms.ModelChoiceField(
+    source = IdChoiceField(
         queryset=Source.objects.all(),
         error_messages={
             "required": "Choose a source (search above) or add a new one first.",
