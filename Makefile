@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PYTEST := $(VENV)/bin/pytest
 CHROMIUM := /usr/bin/chromium
+# Development settings for every command run in this tree (see "$(ENV_FILE):" below).
+ENV_FILE := .env
 
 .PHONY: run test test-fast lint bench chromium postgres clean
 
@@ -43,11 +45,23 @@ chromium:
 	  fi; \
 	fi
 
-run: $(VENV)/.installed-runtime
+# Written once, never overwritten: development mode and a secret key of this tree's own.
+# settings.py reads it (real environment variables win), so `.venv/bin/python manage.py …`
+# works as shown after `make run`. Git-ignored; readable by its owner only.
+$(ENV_FILE): | $(PY)
+	@umask 077; \
+	{ echo "# Workbench development settings, written once by make run (git-ignored)."; \
+	  echo "# Real environment variables win over these lines."; \
+	  echo "WORKBENCH_DEBUG=1"; \
+	  echo "SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	} > $@.tmp && mv $@.tmp $@
+	@echo "Wrote $@: development mode and a new secret key for manage.py in this tree."
+
+run: $(VENV)/.installed-runtime $(ENV_FILE)
 	mkdir -p var
-	WORKBENCH_DEBUG=1 $(PY) manage.py migrate --noinput
-	WORKBENCH_DEBUG=1 $(PY) manage.py seed_demo
-	WORKBENCH_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(VENV)/.installed-dev chromium
 	$(PYTEST) -q

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.timesince import timesince
 
 from . import policy, workflow
+from .inputs import BadInput, parse_id
 from .models import (
     Annotation,
     ApiToken,
@@ -32,9 +33,14 @@ from .models import (
     State,
     Verdict,
 )
-from .sources import normalise_url
+from .sources import normalise_url, title_from_url
 
 EXCERPT_LENGTH = 60
+
+# The admin is the editors' desk: name it, and put the queue first (templates/admin/index.html).
+admin.site.site_header = "Workbench administration"
+admin.site.site_title = "Workbench admin"
+admin.site.index_title = "Editors' desk"
 
 
 def _excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
@@ -42,6 +48,8 @@ def _excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
 
 
 def _reason(error: Exception) -> str:
+    if isinstance(error, BadInput):
+        return str(error)
     if isinstance(error, workflow.WorkflowError):
         return " ".join(error.messages)
     return str(error) or "not allowed."
@@ -233,6 +241,15 @@ class AnnotationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             ),
         )
 
+    # The queue's states read oldest first (who has waited or held longest); the rest newest first.
+    QUEUE_ORDERING = {
+        State.SUBMITTED: ("submitted_at", "id"),
+        State.IN_REVIEW: ("taken_at", "id"),
+    }
+
+    def get_ordering(self, request):
+        return self.QUEUE_ORDERING.get(request.GET.get("state__exact"), self.ordering)
+
     def view_on_site(self, annotation):
         return reverse("review_item", args=[annotation.pk])
 
@@ -274,7 +291,12 @@ class AnnotationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         for annotation in queryset.select_related("article"):
             try:
                 change(annotation)
-            except (workflow.WorkflowError, workflow.StaleVersion, PermissionDenied) as error:
+            except (
+                workflow.WorkflowError,
+                workflow.StaleVersion,
+                PermissionDenied,
+                BadInput,
+            ) as error:
                 self.message_user(
                     request,
                     f"Not {verb} #{annotation.pk} ({annotation}): {_reason(error)}",
@@ -309,9 +331,15 @@ class AnnotationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @staticmethod
     def _version(request, annotation) -> int:
-        # The version shown on the confirmation page: a change made since then is refused.
-        shown = request.POST.get(f"version_{annotation.pk}", "")
-        return int(shown) if shown.isdigit() else annotation.version
+        """The version shown on the confirmation page: a change made since then is refused.
+
+        Missing (an action applied without the page) means the current one; anything but
+        digits is refused for this item (BadInput, reported like a workflow refusal).
+        """
+        name = f"version_{annotation.pk}"
+        if name not in request.POST:
+            return annotation.version
+        return parse_id(request.POST[name], name=f"The version of #{annotation.pk}")
 
     @admin.action(description="Send back to the author (with a reason)", permissions=["review"])
     def send_back(self, request, queryset):
@@ -381,9 +409,21 @@ class SourceAdminForm(forms.ModelForm):
         model = Source
         fields = ("url", "title", "publisher", "kind", "accessed", "archived_url")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # As on the review screen: an untitled source is labelled by its address.
+        self.fields["title"].required = False
+        self.fields["title"].help_text = "Optional: without one, the url's host and path."
+
     def clean_url(self):
         # Stored normalised, so the unique check below catches the same url spelt differently.
         return normalise_url(self.cleaned_data["url"])
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("title") or "").strip() and data.get("url"):
+            data["title"] = title_from_url(data["url"])
+        return data
 
 
 @admin.register(Source)
@@ -501,22 +541,34 @@ class ApiTokenAdmin(admin.ModelAdmin):
         self.message_user(request, f"Revoked {len(queryset)} token(s).", messages.SUCCESS)
 
 
-# ---- Users: editors manage accounts and roles, never superuser powers ----
+# ---- Users: editors manage the accounts of annotators, reviewers and researchers ----
 
 User = get_user_model()
 
 
 class WorkbenchUserAdmin(UserAdmin):
+    """Superusers manage every account. Editors manage annotators', reviewers' and
+    researchers' accounts, giving only those roles (`policy.account_change_denied`): never
+    a staff or superuser account, never their own, never staff status or permissions."""
+
+    # Set only by superusers: what makes an account staff, or powerful beyond its roles.
+    SUPERUSER_FIELDS = ("is_staff", "is_superuser", "user_permissions")
+
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
-            readonly += ["is_superuser", "user_permissions", "last_login", "date_joined"]
+            readonly += [*self.SUPERUSER_FIELDS, "last_login", "date_joined"]
         return readonly
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
-            return False  # nobody takes over a superuser's account from below
-        return super().has_change_permission(request, obj)
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or policy.account_change_denied(request.user, obj) is None
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["queryset"] = policy.assignable_roles(request.user).order_by("name")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 if admin.site.is_registered(User):

@@ -75,7 +75,9 @@ ROLE_PERMISSIONS = {
         "auth.add_user",
         "auth.change_user",
     ],
-    Role.RESEARCHER: ["annotations.export_verified"],
+    # Researchers read what they export (articles, annotations: the IRIs in an export point
+    # at them), read-only: no annotating, no reviewing.
+    Role.RESEARCHER: ["annotations.export_verified", "annotations.view_article"],
 }
 
 REVIEW_PERMISSION = "annotations.review_annotation"
@@ -185,6 +187,65 @@ def reason_denied(user, action: Action, obj=None) -> str | None:
     if obj is None:
         raise ValueError(f"{action} needs an object")
     return _annotation_reason(user, action, obj)
+
+
+def takeable_by(user, annotations):
+    """The part of `annotations` that `user` may take for review, as a QuerySet: the TAKE
+    rule for a whole queue at once. Nothing for someone who may not review; never their
+    own annotations (four-eyes rule, editors included). The state is the caller's filter
+    (`Annotation.objects.waiting()`)."""
+    if not user.has_perm(REVIEW_PERMISSION):
+        return annotations.none()
+    return annotations.exclude(author=user)
+
+
+# The roles an editor gives and takes away in the admin. Editor (staff) and superuser
+# powers, and permissions outside the roles, are a superuser's to grant.
+ROLES_EDITORS_MANAGE = (Role.ANNOTATOR, Role.REVIEWER, Role.RESEARCHER)
+MANAGE_ACCOUNTS_PERMISSION = "auth.change_user"
+
+
+def account_change_denied(manager, account) -> str | None:
+    """Why `manager` may not change `account` (its details, password, roles), or None.
+
+    Superusers manage every account. Whoever else may change users (editors) manages only
+    the accounts of the roles they may give: never a staff or superuser account (another
+    editor's password would be theirs to take), and never their own (no granting oneself a
+    role; one's own password changes through the admin's "Change password", which asks
+    for the old one).
+    """
+    if not manager.is_authenticated or not manager.is_active:
+        return "Please log in."
+    if manager.is_superuser:
+        return None
+    if not manager.has_perm(MANAGE_ACCOUNTS_PERMISSION):
+        return "Your role does not allow managing accounts."
+    if account.pk == manager.pk:
+        return "You cannot change your own account here: ask a superuser."
+    if account.is_superuser or account.is_staff:
+        return "Only superusers manage staff accounts."
+    managed = {role.value for role in ROLES_EDITORS_MANAGE}
+    if any(group.name not in managed for group in account.groups.all()):
+        roles = ", ".join(sorted(managed))
+        return f"Only superusers manage accounts with roles other than {roles}."
+    return None
+
+
+def assignable_roles(manager):
+    """The role groups `manager` may give in the admin: all groups for a superuser."""
+    if manager.is_superuser:
+        return Group.objects.all()
+    return Group.objects.filter(name__in=[role.value for role in ROLES_EDITORS_MANAGE])
+
+
+def landing_page(user) -> str:
+    """The URL name where `user` starts after logging in: their main work. Someone who
+    exports but neither annotates nor reviews (a researcher) starts on the export page."""
+    if allows(user, Action.EXPORT) and not (
+        allows(user, Action.CREATE_ANNOTATION) or allows(user, Action.VIEW_QUEUE)
+    ):
+        return "export_page"
+    return "article_list"
 
 
 def readers_of_articles():

@@ -8,7 +8,7 @@ tracking parameters dropped, an empty path written as `/`. Nothing else is rewri
 
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -20,6 +20,7 @@ from .models import Source, SourceKind
 from .policy import Action
 
 URL_MAX_LENGTH = Source._meta.get_field("url").max_length
+TITLE_MAX_LENGTH = Source._meta.get_field("title").max_length
 DEFAULT_PORTS = {"http": 80, "https": 443}
 SEARCH_LIMIT = 10
 
@@ -67,6 +68,15 @@ def normalise_url(url: str) -> str:
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
 
 
+def title_from_url(url: str) -> str:
+    """A label for a source nobody gave a title: its address as a person reads it, host
+    and path without the scheme, `www.` or escapes ("stats.example.org/trade/2024")."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    path = unquote(parts.path).strip("/")
+    return (f"{host}/{path}" if path else host)[:TITLE_MAX_LENGTH]
+
+
 def looks_like_url(text: str) -> bool:
     text = text.strip().lower()
     return text.startswith(("http://", "https://")) or ("." in text and " " not in text)
@@ -88,8 +98,9 @@ def source_find_or_create(*, details: SourceDetails, user) -> tuple[Source, bool
     """The Source for this url (normalised), created from `details` if it is new.
 
     An existing source is returned unchanged: one url is one source, and its title stays
-    the one the first reviewer gave (editors correct it in the admin). Returns (source,
-    created).
+    the one the first reviewer gave (editors correct it in the admin). The title is
+    optional: without one, the source is labelled by its url (`title_from_url`). Returns
+    (source, created).
     """
     policy.check(user, Action.ADD_SOURCE)
     url = normalise_url(details.url)
@@ -102,8 +113,7 @@ def source_find_or_create(*, details: SourceDetails, user) -> tuple[Source, bool
     existing = Source.objects.filter(url=url).first()
     if existing is not None:
         return existing, False
-    if not title:
-        raise ValidationError("A new source needs a title.", code="required")
+    title = title or title_from_url(url)
     try:
         with transaction.atomic():
             source = Source.objects.create(

@@ -1,8 +1,11 @@
 """The Django admin: every list loads with bounded queries, and nothing in it bypasses a rule."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from annotations import workflow
@@ -162,6 +165,21 @@ def test_the_queue_shows_article_kind_excerpt_state_people_and_age(
     page = client_for(editor).get(changelist("annotation")).content.decode()
     for text in (annotation.article.title, "Claim", PHRASE, "In review", "anna", "rita"):
         assert text in page
+
+
+def test_the_admin_is_named_and_its_index_opens_the_review_queue(client_for, editor):
+    page = client_for(editor).get(reverse("admin:index")).content.decode()
+    assert "Workbench administration" in page and "Django administration" not in page
+    queue = f'href="{changelist("annotation")}?state__exact=submitted">Review queue</a>'
+    assert queue in page
+
+
+def test_the_admin_review_queue_lists_waiting_items_oldest_first(client_for, editor, annotator):
+    first, second, third = (submitted(annotator) for _ in range(3))
+    Annotation.objects.filter(pk=second.pk).update(submitted_at=first.submitted_at - timedelta(1))
+    response = client_for(editor).get(changelist("annotation"), {"state__exact": "submitted"})
+    shown = [row.pk for row in response.context["cl"].result_list]
+    assert shown == [second.pk, first.pk, third.pk]
 
 
 def test_reviewers_without_staff_status_cannot_open_the_admin(client_for, reviewer):
@@ -374,6 +392,31 @@ def test_reopen_action_reopens_decided_items_and_reports_the_others(
     assert (entry.action, entry.comment) == ("reopened", "Source revised.")
 
 
+@pytest.mark.parametrize("version", ["²", "٣", "1e3", "99999999999999999999"])
+def test_reopen_action_refuses_a_version_that_is_not_a_number_per_item(
+    client_for, editor, annotator, reviewer, version
+):
+    done = verified(annotator, reviewer)
+    other = verified(annotator, reviewer)
+    response = client_for(editor).post(
+        changelist("annotation"),
+        {
+            "action": "reopen",
+            ACTION_CHECKBOX_NAME: [done.pk, other.pk],
+            "apply": "yes",
+            f"version_{done.pk}": version,
+            f"version_{other.pk}": other.version,
+            "reason": "Source revised.",
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f"Not reopened #{done.pk}" in page and f"The version of #{done.pk}" in page
+    assert "Reopened 1 annotation." in page
+    assert fresh(done).state == State.VERIFIED and fresh(other).state == State.SUBMITTED
+
+
 def test_the_admin_offers_no_way_for_an_author_to_verify_their_own_item(
     client_for, editor, reviewer
 ):
@@ -408,6 +451,14 @@ def test_source_admin_stores_the_normalised_url(client_for, editor):
     assert response.status_code == 302
     source = Source.objects.get()
     assert (source.url, source.created_by) == ("https://stats.example.org/t", editor)
+
+
+def test_source_admin_labels_an_untitled_source_by_its_address(client_for, editor):
+    client_for(editor).post(
+        reverse("admin:annotations_source_add"),
+        source_data(url="https://www.stats.example.org/t/2024", title=""),
+    )
+    assert Source.objects.get().title == "stats.example.org/t/2024"
 
 
 def test_source_admin_refuses_a_known_url_spelt_differently(client_for, editor):
@@ -458,3 +509,96 @@ def test_an_editor_cannot_change_a_superusers_account(client_for, editor):
     assert response.status_code == 403
     root.refresh_from_db()
     assert root.is_active and root.email == "root@example.org"
+
+
+# ---- accounts: editors manage annotators, reviewers and researchers only ----
+
+
+def password_change(user) -> str:
+    return reverse("admin:auth_user_password_change", args=[user.pk])
+
+
+def user_data(user, **overrides):
+    return {
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "is_active": "on",
+        "groups": [group.pk for group in user.groups.all()],
+        **overrides,
+    }
+
+
+NEW_PASSWORD = {"password1": "a-new-Passw0rd-2026", "password2": "a-new-Passw0rd-2026"}
+
+
+def test_an_editor_cannot_set_another_editors_password(client_for, editor):
+    other = UserFactory(username="eve", role="editor")
+    client = client_for(editor)
+    assert client.get(password_change(other)).status_code == 403
+    response = client.post(password_change(other), NEW_PASSWORD)
+    assert response.status_code == 403
+    other.refresh_from_db()
+    assert not other.check_password(NEW_PASSWORD["password1"])
+
+
+def test_an_editor_cannot_give_themselves_roles(client_for, editor):
+    every_group = list(Group.objects.values_list("pk", flat=True))
+    response = client_for(editor).post(change(editor), user_data(editor, groups=every_group))
+    assert response.status_code == 403
+    assert set(editor.groups.values_list("name", flat=True)) == {"editor"}
+
+
+def test_an_editor_cannot_change_another_staff_account(client_for, editor):
+    staff = UserFactory(username="sam", is_staff=True)
+    response = client_for(editor).post(change(staff), user_data(staff, email="mine@example.org"))
+    assert response.status_code == 403
+    staff.refresh_from_db()
+    assert staff.email == "sam@example.org"
+
+
+def test_an_editor_gives_an_annotator_the_reviewer_role(client_for, editor, annotator):
+    reviewer_role = Group.objects.get(name="reviewer")
+    response = client_for(editor).post(
+        change(annotator), user_data(annotator, groups=[reviewer_role.pk])
+    )
+    assert response.status_code == 302
+    assert list(annotator.groups.values_list("name", flat=True)) == ["reviewer"]
+
+
+def test_an_editor_sets_an_annotators_password(client_for, editor, annotator):
+    response = client_for(editor).post(password_change(annotator), NEW_PASSWORD)
+    assert response.status_code == 302
+    annotator.refresh_from_db()
+    assert annotator.check_password(NEW_PASSWORD["password1"])
+
+
+def test_an_editor_is_offered_only_the_roles_they_may_give(client_for, editor, annotator):
+    form = client_for(editor).get(change(annotator)).context["adminform"].form
+    offered = {group.name for group in form.fields["groups"].queryset}
+    assert offered == {"annotator", "reviewer", "researcher"}
+
+
+def test_an_editor_cannot_make_an_annotator_an_editor_or_staff(client_for, editor, annotator):
+    editor_role = Group.objects.get(name="editor")
+    client_for(editor).post(
+        change(annotator), user_data(annotator, groups=[editor_role.pk], is_staff="on")
+    )
+    annotator.refresh_from_db()
+    assert list(annotator.groups.values_list("name", flat=True)) == ["annotator"]
+    assert not annotator.is_staff
+
+
+def test_a_superuser_manages_editors_and_their_roles(client, editor):
+    root = get_user_model().objects.create_superuser("root", "root@example.org", "pw-123456789")
+    client.force_login(root)
+    assert client.post(password_change(editor), NEW_PASSWORD).status_code == 302
+    reviewer_role = Group.objects.get(name="reviewer")
+    data = user_data(editor, groups=[reviewer_role.pk], is_staff="on")
+    data |= {"date_joined_0": "2025-01-01", "date_joined_1": "09:00:00"}  # superusers edit it
+    response = client.post(change(editor), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    editor.refresh_from_db()
+    assert editor.check_password(NEW_PASSWORD["password1"])
+    assert list(editor.groups.values_list("name", flat=True)) == ["reviewer"]

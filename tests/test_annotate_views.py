@@ -147,7 +147,8 @@ def test_article_page_lets_a_reviewer_read_but_not_create(client_for, reviewer, 
     assert reverse("annotate_create", args=[article.pk]) not in response.content.decode()
 
 
-@pytest.mark.parametrize("persona", ["outsider", "researcher"])
+# Researchers read articles (read-only): tests/test_researcher_access.py.
+@pytest.mark.parametrize("persona", ["outsider"])
 def test_article_page_is_forbidden_without_a_reading_role(client_for, article, persona, request):
     response = client_for(request.getfixturevalue(persona)).get(page_url(article))
     assert response.status_code == 403
@@ -626,10 +627,8 @@ def test_poll_answers_204_with_one_query_when_nothing_changed(
     assert "annotations_version" in queries.captured_queries[0]["sql"]
 
 
-def test_poll_fast_path_still_refuses_a_user_whose_role_cannot_read(
-    client_for, researcher, article
-):
-    response = client_for(researcher).get(poll_url(article), {"v": article.annotations_version})
+def test_poll_fast_path_still_refuses_a_user_whose_role_cannot_read(client_for, outsider, article):
+    response = client_for(outsider).get(poll_url(article), {"v": article.annotations_version})
 
     assert response.status_code == 403
 

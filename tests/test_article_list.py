@@ -7,6 +7,8 @@ from annotations.models import Kind, State
 
 from .factories import AnnotationFactory, ArticleFactory
 
+PASSWORD = "correct horse battery staple"
+
 pytestmark = pytest.mark.django_db
 URL = reverse("article_list")
 
@@ -97,11 +99,22 @@ def test_its_query_count_does_not_grow_with_articles_or_annotations(
     assert response.status_code == 200
 
 
-def test_a_researcher_lands_on_the_export_page(client_for, researcher):
-    response = client_for(researcher).get(URL)
+@pytest.mark.parametrize("next_page", [None, "/"])
+def test_a_researcher_lands_on_the_export_page_after_logging_in(client, researcher, next_page):
+    login = reverse("login") + (f"?next={next_page}" if next_page else "")
+
+    response = client.post(login, {"username": "ruth", "password": PASSWORD})
 
     assert response.status_code == 302
     assert response["Location"] == reverse("export_page")
+
+
+def test_a_researcher_may_read_the_article_list(client_for, researcher):
+    ArticleFactory(title="Trade rose sharply")
+
+    response = client_for(researcher).get(URL)
+
+    assert response.status_code == 200 and "Trade rose sharply" in response.text
 
 
 def test_a_refusal_explains_itself_on_a_full_page(client_for, outsider):
@@ -110,3 +123,19 @@ def test_a_refusal_explains_itself_on_a_full_page(client_for, outsider):
     assert response.status_code == 403
     assert "Your role does not allow this." in response.text
     assert 'href="/static/css/workbench.css"' in response.text
+
+
+@pytest.mark.parametrize("raw", ["²", "٣", "-2", "1.5"])
+def test_a_page_that_is_not_a_number_is_400_with_the_reason(client_for, annotator, raw):
+    response = client_for(annotator).get(URL, {"page": raw})
+
+    assert response.status_code == 400
+    assert "page must be a whole number" in response.text
+
+
+@pytest.mark.parametrize("raw", ["²", "٣"])
+def test_an_annotation_to_open_that_is_not_an_id_is_400(client_for, annotator, article, raw):
+    response = client_for(annotator).get(reverse("article_detail", args=[article.pk]), {"a": raw})
+
+    assert response.status_code == 400
+    assert "must be a whole number" in response.text

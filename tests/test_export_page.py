@@ -50,16 +50,31 @@ def test_creating_a_token_shows_its_secret_once(client_for, researcher):
 
     response = client.post(reverse("export_token_create"), {"name": "nightly script"})
 
-    assert response.status_code == 200
+    assert response.status_code == 302 and response["Location"] == PAGE
     token = ApiToken.objects.get(user=researcher)
-    html = response.content.decode()
+    shown = client.get(PAGE)
+    html = shown.content.decode()
     secret = html.split('id="new-secret">')[1].split("<")[0]
     assert secret.startswith(token.prefix)
     assert tokens.token_authenticate(secret) == token
-    assert "no-store" in response["Cache-Control"]
+    assert "no-store" in shown["Cache-Control"]
     # Never again: the page afterwards shows only the prefix.
-    assert secret not in client.get(PAGE).content.decode()
-    assert token.prefix in client.get(PAGE).content.decode()
+    again = client.get(PAGE).content.decode()
+    assert secret not in again and token.prefix in again
+    assert secret not in str(dict(client.session))  # nor kept in the session
+
+
+def test_the_page_showing_a_new_token_is_a_get_so_a_reload_creates_nothing(client_for, researcher):
+    client = client_for(researcher)
+
+    response = client.post(reverse("export_token_create"), {"name": "nightly"}, follow=True)
+
+    # What the browser shows (and would reload) is the GET the POST redirected to.
+    assert response.redirect_chain == [(PAGE, 302)]
+    assert response.request["REQUEST_METHOD"] == "GET"
+    assert 'id="new-secret"' in response.content.decode()
+    client.get(PAGE)
+    assert ApiToken.objects.filter(user=researcher).count() == 1
 
 
 def test_a_token_needs_a_name(client_for, researcher):

@@ -1,5 +1,6 @@
 """The import page: editors only, a report per uploaded file, bad files write nothing."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,9 @@ def test_uploading_the_same_file_again_reports_duplicates(client_for, editor):
     client = client_for(editor)
     upload(client, teasers_upload())
     before = database_state()
-    html = upload(client, teasers_upload("again.txt")).content.decode()
+    response = upload(client, teasers_upload("again.txt"))
+    assert response.status_code == 200  # duplicates are skipped, not refused
+    html = response.content.decode()
     assert "Imported 0, skipped 4 duplicates." in html
     assert "4 already stored, skipped" in html
     assert database_state() == before
@@ -94,16 +97,20 @@ def test_uploading_the_same_file_again_reports_duplicates(client_for, editor):
 def test_bad_file_shows_its_error_with_the_line_and_writes_nothing(client_for, editor):
     bad = SimpleUploadedFile("bad.jsonl", b'{"title": "A", "body": "a"}\n{"title": "B"}\n')
     response = upload(client_for(editor), bad)
-    assert response.status_code == 200
+    assert response.status_code == 422
     html = response.content.decode()
     assert "Refused: nothing was imported from this file." in html
     assert "Line 2:</strong> The “body” field is missing or empty." in html
     assert database_state() == (0, 0)
 
 
-def test_one_bad_file_does_not_stop_the_others(client_for, editor):
+def test_one_bad_file_does_not_stop_the_others_and_the_status_says_one_was_refused(
+    client_for, editor
+):
     bad = SimpleUploadedFile("binary.txt", b"\x00\x01\x02")
-    html = upload(client_for(editor), bad, teasers_upload()).content.decode()
+    response = upload(client_for(editor), bad, teasers_upload())
+    assert response.status_code == 422
+    html = response.content.decode()
     assert "binary.txt" in html and "Byte offset 0:</strong>" in html
     assert "Imported 4" in html
     assert Article.objects.count() == 4
@@ -111,7 +118,9 @@ def test_one_bad_file_does_not_stop_the_others(client_for, editor):
 
 def test_file_over_the_limit_shows_the_error_and_writes_nothing(client_for, editor, settings):
     settings.IMPORT_MAX_BYTES = 100
-    html = upload(client_for(editor), teasers_upload()).content.decode()
+    response = upload(client_for(editor), teasers_upload())
+    assert response.status_code == 422
+    html = response.content.decode()
     assert "The file is too large" in html
     assert "the limit is 100\u00a0bytes" in html
     assert database_state() == (0, 0)
@@ -126,6 +135,7 @@ def test_format_and_publisher_fields_are_used(client_for, editor):
 
 def test_posting_no_file_asks_for_one(client_for, editor):
     response = client_for(editor).post(URL, {})
+    assert response.status_code == 422
     assert "Choose at least one file to import." in response.content.decode()
     assert database_state() == (0, 0)
 
@@ -155,3 +165,18 @@ def test_page_queries_are_bounded_whatever_the_number_of_batches(
     client = client_for(editor)
     with django_assert_max_num_queries(8):
         assert client.get(URL).status_code == 200
+
+
+def test_a_refused_htmx_upload_gets_the_panel_with_422_and_the_page_lets_htmx_swap_it(
+    client_for, editor
+):
+    client = client_for(editor)
+    bad = SimpleUploadedFile("empty.txt", b"")
+    response = client.post(URL, {"files": [bad]}, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert "Refused: nothing was imported from this file." in response.content.decode()
+    # htmx drops 4xx answers unless told otherwise: the page's htmx config swaps a 422.
+    page = client.get(URL).content.decode()
+    config = json.loads(page.split('<meta name="htmx-config" content=\'')[1].split("'>")[0])
+    assert {"code": "422", "swap": True, "error": False} in config["responseHandling"]
+    assert config["allowEval"] is False  # the site-wide settings are kept

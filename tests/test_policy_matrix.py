@@ -24,7 +24,8 @@ ROLES = [Role.ANNOTATOR, Role.REVIEWER, Role.EDITOR, Role.RESEARCHER, None]
 OWNERSHIPS = ["author", "holder", "other"]
 
 PERMISSION_ACTIONS = {
-    Action.VIEW_ARTICLES: {Role.ANNOTATOR, Role.REVIEWER, Role.EDITOR},
+    # Researchers read what they export (read-only: they create and review nothing).
+    Action.VIEW_ARTICLES: {Role.ANNOTATOR, Role.REVIEWER, Role.EDITOR, Role.RESEARCHER},
     Action.IMPORT_ARTICLES: {Role.EDITOR},
     Action.CREATE_ANNOTATION: {Role.ANNOTATOR, Role.EDITOR},
     Action.VIEW_QUEUE: {Role.REVIEWER, Role.EDITOR},
@@ -155,3 +156,67 @@ def test_another_reviewer_holding_the_item_is_named_as_the_reason():
     assert policy.reason_denied(reviewer, Action.VERIFY, annotation) == (
         "Another reviewer holds this annotation."
     )
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda role: role or "no-role")
+def test_takeable_by_is_the_take_rule_for_a_whole_queue(role):
+    from .factories import workflow_submitted
+
+    user = UserFactory(role=role)
+    author = UserFactory(role=Role.ANNOTATOR)
+    others = workflow_submitted(author)
+    waiting = Annotation.objects.waiting()
+    own = workflow_submitted(user) if role in AUTHORS else None
+
+    takeable = set(policy.takeable_by(user, waiting))
+
+    assert takeable == ({others} if role in REVIEWERS else set())
+    assert own not in takeable
+    for annotation in waiting:
+        assert policy.allows(user, Action.TAKE, annotation) is (annotation in takeable)
+
+
+@pytest.mark.parametrize(
+    "role, landing",
+    [
+        (Role.ANNOTATOR, "article_list"),
+        (Role.REVIEWER, "article_list"),
+        (Role.EDITOR, "article_list"),
+        (Role.RESEARCHER, "export_page"),
+    ],
+)
+def test_each_role_lands_on_its_main_work(role, landing):
+    assert policy.landing_page(UserFactory(role=role)) == landing
+
+
+ACCOUNTS = ["annotator", "reviewer", "researcher", "editor", "superuser", "self"]
+
+
+def _account(kind: str, manager):
+    if kind == "self":
+        return manager
+    if kind == "superuser":
+        return get_user_model().objects.create_superuser(f"root-{manager.pk}", "", "pw-12345678")
+    return UserFactory(role=Role(kind))
+
+
+@pytest.mark.parametrize("manager_role", [*ROLES, "superuser"], ids=lambda r: r or "no-role")
+def test_who_may_change_which_account(manager_role):
+    """Superusers: every account. Editors: annotators', reviewers' and researchers', never
+    staff, superusers or their own. Everyone else: none."""
+    if manager_role == "superuser":
+        manager = get_user_model().objects.create_superuser("boss", "", "pw-12345678")
+    else:
+        manager = UserFactory(role=manager_role)
+    wrong = {}
+    for kind in ACCOUNTS:
+        if manager_role == "superuser":
+            want = True
+        elif manager_role == Role.EDITOR:
+            want = kind in {"annotator", "reviewer", "researcher"}
+        else:
+            want = False
+        got = policy.account_change_denied(manager, _account(kind, manager)) is None
+        if got is not want:
+            wrong[kind] = {"expected": want, "policy says": got}
+    assert wrong == {}

@@ -82,7 +82,7 @@ def test_a_reviewer_verifies_one_item_and_sends_back_the_other_and_the_annotator
 
     page.locator("#decision-verdict").select_option("accurate")
     page.locator("#decision-rationale").fill("Matches the official table.")
-    page.get_by_role("button", name="Verify").click()
+    page.get_by_role("button", name="Verify", exact=True).click()
     expect(page).to_have_url(re.compile(r"/review/$"))
     expect(page.locator("#messages")).to_contain_text("Verified")
 
@@ -123,9 +123,10 @@ def test_an_author_cannot_verify_their_own_item_in_the_ui_or_in_the_admin(logged
 
     page = logged_in_page(editor)
     page.goto("/review/")
-    expect(page.locator(".queue-counts")).to_contain_text("1 waiting")
-    page.get_by_role("button", name="Take next").click()  # skips the editor's own item
-    expect(page.locator("#messages")).to_contain_text("Nothing is waiting")
+    # The editor's own item is not counted, and there is nothing for them to take.
+    expect(page.locator(".queue-counts")).to_contain_text("0 waiting")
+    expect(page.locator(".queue-own")).to_contain_text("1 of your own annotation waiting")
+    expect(page.get_by_role("button", name="Take next")).to_be_disabled()
 
     page.goto(f"/review/{own.pk}/")
     expect(page.get_by_role("button", name="Take this item")).to_have_count(0)

@@ -179,7 +179,7 @@ def test_take_next_keeps_the_queue_filters(client_for, reviewer, annotator):
     submitted(annotator)
     number = submitted(annotator, kind=Kind.NUMBER, phrase="US$518.4 billion")
     response = client_for(reviewer).post(reverse("review_take_next"), {"kind": "number"})
-    assert response.url == item_url(number)
+    assert response.url == item_url(number) + "?kind=number"  # the filters go along
 
 
 def test_take_next_on_an_empty_queue_says_so(client_for, reviewer):
@@ -656,3 +656,219 @@ def test_the_history_says_who_did_what_and_what_changed(client_for, reviewer, an
         "Name the claimant.",
     ):
         assert line in page
+
+
+def test_an_unknown_verdict_is_422_and_says_it_is_not_an_allowed_verdict(
+    client_for, reviewer, annotator
+):
+    annotation = with_evidence(in_review(annotator, reviewer), reviewer)
+    response = decide(client_for(reviewer), annotation, "verify", verdict="excellent")
+    assert response.status_code == 422
+    assert "“excellent” is not one of the allowed verdicts" in content(response)
+    assert "Choose a verdict before verifying" not in content(response)
+    annotation.refresh_from_db()
+    assert annotation.state == State.IN_REVIEW
+
+
+@pytest.mark.parametrize("version", ["²", "٣", "99999999999999999999", ""])
+def test_a_version_that_is_not_an_id_is_refused_without_a_change(
+    client_for, reviewer, annotator, version
+):
+    annotation = with_evidence(in_review(annotator, reviewer), reviewer)
+    response = client_for(reviewer).post(
+        item_url(annotation, "review_decide"),
+        {"version": version, "decision": "verify", "verdict": "accurate"},
+    )
+    assert response.status_code == 422
+    assert "Version:" in content(response)
+    annotation.refresh_from_db()
+    assert annotation.state == State.IN_REVIEW
+
+
+# ---- strict ids in the query string ----
+
+
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        ("²", "source must be a whole number"),
+        ("٣", "source must be a whole number"),
+        ("1e3", "source must be a whole number"),
+        ("9999999999999999999", "source is out of range"),
+    ],
+)
+def test_a_source_id_that_is_not_an_id_is_400_with_the_reason(
+    client_for, reviewer, annotator, raw, reason
+):
+    annotation = in_review(annotator, reviewer)
+    response = client_for(reviewer).get(item_url(annotation), {"source": raw})
+    assert response.status_code == 400
+    assert reason in content(response)
+
+
+@pytest.mark.parametrize("raw", ["²", "٣", "-1", "2.0"])
+def test_a_queue_page_that_is_not_a_number_is_400_with_the_reason(client_for, reviewer, raw):
+    response = client_for(reviewer).get(reverse("review_queue"), {"page": raw})
+    assert response.status_code == 400
+    assert "page must be a whole number" in content(response)
+
+
+def test_a_queue_page_past_the_end_shows_the_last_page(client_for, reviewer, annotator):
+    submitted(annotator)
+    response = client_for(reviewer).get(reverse("review_queue"), {"page": "7"})
+    assert response.status_code == 200 and "<strong>1</strong> waiting" in content(response)
+
+
+def test_source_add_without_a_title_labels_the_source_by_its_address(
+    client_for, reviewer, annotator
+):
+    annotation = in_review(annotator, reviewer)
+    client = client_for(reviewer)
+    form = content(client.get(item_url(annotation)))
+    title_label = form.split('for="source-title">')[1].split("</label>")[0]
+    assert "required" not in title_label
+    assert "labelled by its address" in form
+    response = client.post(
+        item_url(annotation, "review_source_add"), {**SOURCE, "title": ""}, **HTMX
+    )
+    assert response.status_code == 200
+    assert Source.objects.get().title == "stats.example.org/trade"
+
+
+# ---- what the user may take: never their own (four-eyes), in counts and Take next ----
+
+
+def test_an_editors_own_waiting_items_are_not_counted_listed_or_takeable(client_for, editor):
+    own = submitted(editor)
+    response = client_for(editor).get(reverse("review_queue"))
+    page = content(response)
+    assert "<strong>0</strong> waiting" in page
+    assert item_url(own) not in page
+    assert "Take next</button>" in page and "disabled>Take next" in page
+    assert "1 of your own annotation waiting" in page
+
+
+def test_an_editor_counts_and_takes_only_other_peoples_items(client_for, editor, annotator):
+    submitted(editor)
+    theirs = submitted(annotator)
+    client = client_for(editor)
+    page = content(client.get(reverse("review_queue")))
+    assert "<strong>1</strong> waiting" in page and "1 claim" in page
+    assert "disabled>Take next" not in page
+    response = client.post(reverse("review_take_next"))
+    assert response.url == item_url(theirs)
+
+
+def test_an_invalid_filter_matches_nothing_rather_than_everything(client_for, reviewer, annotator):
+    gone = submitted(annotator)
+    other = submitted(annotator)
+    workflow.annotation_take(annotation_id=gone.pk, reviewer=reviewer)
+    client = client_for(reviewer)
+    page = content(client.get(reverse("review_queue"), {"article": gone.article_id}))
+    assert "<strong>0</strong> waiting" in page and "Nothing from that article is waiting." in page
+    response = client.post(reverse("review_take_next"), {"article": gone.article_id})
+    assert response.status_code == 302 and "review/?article=" in response.url
+    assert Annotation.objects.get(pk=other.pk).state == State.SUBMITTED
+
+
+# ---- the queue's filters through the item page and the decision ----
+
+
+def test_items_of_a_filtered_queue_link_with_the_filters(client_for, reviewer, annotator):
+    number = submitted(annotator, kind=Kind.NUMBER, phrase="US$518.4 billion")
+    page = content(client_for(reviewer).get(reverse("review_queue"), {"kind": "number"}))
+    assert f'href="{item_url(number)}?kind=number"' in page
+
+
+def test_the_item_page_carries_the_filters_in_its_forms_and_links(client_for, reviewer, annotator):
+    annotation = in_review(annotator, reviewer)
+    query = {"kind": "claim", "annotator": annotator.username}
+    page = content(client_for(reviewer).get(item_url(annotation), query))
+    keep = "?kind=claim&amp;annotator=anna"
+    for name in ("review_decide", "review_release", "review_evidence_add", "review_source_add"):
+        assert f'action="{item_url(annotation, name)}{keep}"' in page
+    assert f'href="{reverse("review_queue")}{keep}"' in page
+    assert '<input type="hidden" name="kind" value="claim">' in page  # the source search
+
+
+def test_a_decision_returns_to_the_filtered_queue(client_for, reviewer, annotator):
+    annotation = in_review(annotator, reviewer)
+    response = client_for(reviewer).post(
+        item_url(annotation, "review_decide") + "?kind=claim",
+        {"version": annotation.version, "decision": "reject", "rationale": "Not a claim."},
+    )
+    assert response.url == reverse("review_queue") + "?kind=claim"
+
+
+def test_verify_and_take_next_takes_the_next_item_matching_the_filters(
+    client_for, reviewer, annotator
+):
+    annotation = with_evidence(
+        in_review(annotator, reviewer, kind=Kind.NUMBER, phrase="US$518.4 billion"), reviewer
+    )
+    submitted(annotator)  # an older claim: not what the filter asks for
+    number = submitted(annotator, kind=Kind.NUMBER, phrase="200")
+    response = client_for(reviewer).post(
+        item_url(annotation, "review_decide") + "?kind=number",
+        {"version": annotation.version, "decision": "verify_then_next", "verdict": "accurate"},
+    )
+    assert response.status_code == 302
+    assert response.url == item_url(number) + "?kind=number"
+    assert Annotation.objects.get(pk=annotation.pk).state == State.VERIFIED
+    number.refresh_from_db()
+    assert (number.state, number.reviewer) == (State.IN_REVIEW, reviewer)
+
+
+def test_reject_and_take_next_says_when_nothing_more_matches(client_for, reviewer, annotator):
+    annotation = in_review(annotator, reviewer)
+    other = submitted(annotator, kind=Kind.NUMBER, phrase="US$518.4 billion")
+    response = client_for(reviewer).post(
+        item_url(annotation, "review_decide") + "?kind=claim",
+        {"version": annotation.version, "decision": "reject_then_next", "rationale": "No."},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == reverse("review_queue") + "?kind=claim"
+    assert "Rejected" in content(response) and "Nothing more is waiting" in content(response)
+    assert Annotation.objects.get(pk=annotation.pk).state == State.REJECTED
+    assert Annotation.objects.get(pk=other.pk).state == State.SUBMITTED
+
+
+def test_a_refused_verify_and_take_next_takes_nothing(client_for, reviewer, annotator):
+    annotation = in_review(annotator, reviewer)  # no evidence: verifying is refused
+    waiting = submitted(annotator)
+    response = decide(client_for(reviewer), annotation, "verify_then_next", verdict="accurate")
+    assert response.status_code == 422
+    assert Annotation.objects.get(pk=waiting.pk).state == State.SUBMITTED
+
+
+def test_adding_evidence_without_javascript_keeps_the_filters(client_for, reviewer, annotator):
+    annotation = in_review(annotator, reviewer)
+    response = client_for(reviewer).post(
+        item_url(annotation, "review_evidence_add") + "?kind=claim",
+        evidence_data(SourceFactory()),
+    )
+    assert response.url == item_url(annotation) + "?kind=claim#evidence"
+
+
+@pytest.mark.parametrize("raw", ["٣", "²", "1e3"])
+def test_evidence_for_a_source_id_that_is_not_an_id_is_422_and_writes_nothing(
+    client_for, reviewer, annotator, raw
+):
+    annotation = in_review(annotator, reviewer)
+    SourceFactory.create_batch(3)  # "٣" would read as source 3 without the strict parse
+    response = client_for(reviewer).post(
+        item_url(annotation, "review_evidence_add"), {"source": raw, "stance": "supports"}
+    )
+    assert response.status_code == 422
+    assert not Evidence.objects.exists()
+
+
+def test_a_queue_filter_by_an_article_id_that_is_not_an_id_matches_nothing(
+    client_for, reviewer, annotator
+):
+    waiting = submitted(annotator)
+    # The article's own id in Arabic-Indic digits: int() reads it, a strict parse does not.
+    lookalike = "".join(chr(0x0660 + int(digit)) for digit in str(waiting.article_id))
+    assert int(lookalike) == waiting.article_id
+    page = content(client_for(reviewer).get(reverse("review_queue"), {"article": lookalike}))
+    assert "<strong>0</strong> waiting" in page

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from workbench.settings import env_bool, env_int, env_list
+from workbench.settings import env_bool, env_int, env_list, read_env_file
 
 REPO = Path(__file__).resolve().parents[1]
 PRODUCTION_ENV = {
@@ -27,6 +27,7 @@ TEST_ONLY_VARIABLES = {
     "DATABASE_URL",
     "SECURE_SSL_REDIRECT",
     "SECURE_COOKIES",
+    "CACHE_URL",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set while Playwright's event loop runs
 }
 
@@ -96,3 +97,131 @@ def test_the_content_security_policy_forbids_inline_and_eval(client):
     assert CSP.UNSAFE_INLINE not in policy["script-src"]
     assert CSP.UNSAFE_EVAL not in policy["script-src"]
     assert CSP.UNSAFE_INLINE not in policy["style-src"]
+
+
+SHOW_CACHE = ["shell", "-c", "from django.conf import settings; print(settings.CACHES['default'])"]
+
+
+def test_production_shares_one_redis_cache_between_workers_by_default():
+    output = manage(*SHOW_CACHE, **PRODUCTION_ENV).stdout.strip().splitlines()[-1]
+
+    assert "django.core.cache.backends.redis.RedisCache" in output
+    assert "redis://127.0.0.1:6379/0" in output
+
+
+def test_development_and_an_explicit_url_choose_their_cache():
+    development = manage(*SHOW_CACHE, **PRODUCTION_ENV, WORKBENCH_DEBUG="1")
+    chosen = manage(*SHOW_CACHE, **PRODUCTION_ENV, CACHE_URL="redis://cache.internal:6380/2")
+
+    assert "LocMemCache" in development.stdout
+    assert "redis://cache.internal:6380/2" in chosen.stdout
+
+
+def test_a_cache_url_typo_fails_loudly():
+    result = manage("check", **PRODUCTION_ENV, CACHE_URL="reddis://127.0.0.1:6379/0")
+
+    assert result.returncode != 0
+    assert "CACHE_URL must be a redis:// or locmem:// url" in result.stderr
+
+
+# ---- the local environment file `make run` writes ----
+
+
+def manage_in_clean_environment(*args, **env):
+    """manage.py as a newcomer runs it: nothing in the environment but PATH and `env`."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def env_file(tmp_path):
+    """An environment file written by the Makefile's own rule, as `make run` writes .env."""
+    path = tmp_path / "env"
+    result = subprocess.run(
+        ["make", "-s", f"ENV_FILE={path}", str(path)], cwd=REPO, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def test_make_writes_development_mode_and_a_fresh_secret_key_once(env_file, tmp_path):
+    values = read_env_file(env_file)
+    assert values["WORKBENCH_DEBUG"] == "1"
+    assert len(values["SECRET_KEY"]) >= 50
+    assert env_file.stat().st_mode & 0o777 == 0o600
+    before = env_file.read_text()
+
+    subprocess.run(["make", "-s", f"ENV_FILE={env_file}", str(env_file)], cwd=REPO, check=True)
+
+    assert env_file.read_text() == before  # never overwritten
+    other = tmp_path / "other"
+    subprocess.run(["make", "-s", f"ENV_FILE={other}", str(other)], cwd=REPO, check=True)
+    assert read_env_file(other)["SECRET_KEY"] != values["SECRET_KEY"]
+
+
+def test_manage_py_works_as_shown_with_only_the_env_file(env_file, tmp_path):
+    # The database as `make run` leaves it (var/ exists); here in a scratch directory.
+    database = f"sqlite:///{tmp_path / 'workbench.sqlite3'}"
+
+    result = manage_in_clean_environment(
+        "check", WORKBENCH_ENV_FILE=str(env_file), DATABASE_URL=database
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_without_the_env_file_or_a_secret_key_manage_py_still_refuses():
+    result = manage_in_clean_environment("check", WORKBENCH_ENV_FILE="")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr and "make run" in result.stderr
+
+
+def test_the_env_file_is_dotenv_at_the_repository_root_by_default():
+    env = {key: value for key, value in PRODUCTION_ENV.items()}
+    show = ["shell", "-c", "from django.conf import settings; print(settings.ENV_FILE)"]
+
+    result = manage_in_clean_environment(*show, **env)
+
+    assert result.stdout.strip().splitlines()[-1] == str(REPO / ".env")
+
+
+def test_real_environment_variables_win_over_the_env_file(env_file):
+    show_debug = ["shell", "-c", "from django.conf import settings; print(settings.DEBUG)"]
+
+    result = manage_in_clean_environment(
+        *show_debug, WORKBENCH_ENV_FILE=str(env_file), WORKBENCH_DEBUG="0", **PRODUCTION_ENV
+    )
+
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_an_env_file_that_is_named_but_missing_fails_loudly(tmp_path):
+    result = manage_in_clean_environment("check", WORKBENCH_ENV_FILE=str(tmp_path / "nope"))
+
+    assert result.returncode != 0
+    assert "WORKBENCH_ENV_FILE names no file" in result.stderr
+
+
+def test_the_env_file_parser_is_strict(tmp_path):
+    path = tmp_path / "env"
+    path.write_text("# a comment\n\nA=1\nB = 'two words' \nC=\"x=y\"\nD=\n")
+    assert read_env_file(path) == {"A": "1", "B": "two words", "C": "x=y", "D": ""}
+
+    path.write_text("A=1\nexport B=2\n")
+    with pytest.raises(ImproperlyConfigured, match="line 2: expected KEY=VALUE"):
+        read_env_file(path)
+    path.write_text("just words\n")
+    with pytest.raises(ImproperlyConfigured, match="line 1"):
+        read_env_file(path)
+
+
+def test_the_test_run_reads_no_env_file(settings):
+    assert settings.ENV_FILE == ""

@@ -100,15 +100,21 @@ def test_the_same_url_spelt_differently_is_the_same_source(reviewer, other_revie
 
 
 @pytest.mark.django_db
-def test_a_new_source_needs_a_title(reviewer):
-    with pytest.raises(ValidationError, match="needs a title"):
-        source_find_or_create(
-            details=SourceDetails(url="https://example.org/", title=""), user=reviewer
-        )
-    assert not Source.objects.exists()
+@pytest.mark.parametrize(
+    "url, label",
+    [
+        ("https://www.stats.example.org/trade/2024/?x=1", "stats.example.org/trade/2024"),
+        ("https://example.org/", "example.org"),
+        ("https://example.org/r%C3%A9sum%C3%A9", "example.org/résumé"),
+    ],
+)
+def test_a_new_source_without_a_title_is_labelled_by_its_address(reviewer, url, label):
+    source, created = source_find_or_create(
+        details=SourceDetails(url=url, title="  "), user=reviewer
+    )
+    assert created and source.title == label
 
 
-@pytest.mark.django_db
 def test_a_bad_archived_url_is_refused(reviewer):
     with pytest.raises(ValidationError, match="archived copy"):
         source_find_or_create(

@@ -1,10 +1,12 @@
 """Workbench settings: one module, every knob from the environment, safe defaults.
 
-Development is `WORKBENCH_DEBUG=1` (the Makefile sets it for `make run`); anything else is
-production and refuses to start without a real secret key.
+Development is `WORKBENCH_DEBUG=1`; anything else is production and refuses to start
+without a real secret key. `make run` writes both to a local `.env` file (read below), so
+every `manage.py` command in the working tree runs in development mode as well.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -44,12 +46,51 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+_ENV_FILE_KEY = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """The KEY=VALUE lines of an environment file; blank lines and `#` comments skipped.
+
+    Strict, like the variables themselves: any other line fails loudly with its number.
+    A value may be wrapped in matching single or double quotes, which are removed.
+    """
+    values = {}
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, equals, value = line.partition("=")
+        key, value = key.strip(), value.strip()
+        if not equals or not _ENV_FILE_KEY.fullmatch(key):
+            raise ImproperlyConfigured(f"{path}, line {number}: expected KEY=VALUE, not {raw!r}")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+# The local environment file: `make run` writes `.env` once (development mode and a secret
+# key of its own), so the commands shown to a newcomer work as shown. Real environment
+# variables win over it. WORKBENCH_ENV_FILE names another file, or none when empty (the
+# test run sets that: a working tree and a fresh clone test the same settings).
+ENV_FILE = os.environ.get("WORKBENCH_ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE:
+    if Path(ENV_FILE).is_file():
+        for _key, _value in read_env_file(Path(ENV_FILE)).items():
+            os.environ.setdefault(_key, _value)
+    elif "WORKBENCH_ENV_FILE" in os.environ:
+        raise ImproperlyConfigured(f"WORKBENCH_ENV_FILE names no file: {ENV_FILE}")
+
 DEBUG = env_bool("WORKBENCH_DEBUG")
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set outside development (WORKBENCH_DEBUG=1)")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set outside development (WORKBENCH_DEBUG=1). "
+            "In a working tree, `make run` writes both to .env."
+        )
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789"
 
 # Keyed hash for the pseudonymous user ids in exports; rotating it changes every id.
@@ -132,16 +173,35 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "article_list"
 LOGOUT_REDIRECT_URL = "login"
 
-# Failed logins per username and per client address within the window before refusal.
+# Login throttling (annotations/views/accounts.py): failures per username *and* client
+# address within the window (slows a guesser, never locks the owner out), and per address
+# over every username within a longer window.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 300)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 50)
+LOGIN_ADDRESS_FAILURE_WINDOW_SECONDS = env_int("LOGIN_ADDRESS_FAILURE_WINDOW_SECONDS", 3600)
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: none, the client
+# is REMOTE_ADDR). Behind one proxy, REMOTE_ADDR is the proxy: every client would share it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if os.environ.get("CACHE_URL"):
-    CACHES["default"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": os.environ["CACHE_URL"],
-    }
+
+def cache_from_url(url: str) -> dict:
+    """A CACHES entry from a url: redis://, rediss:// or unix:// (Redis), or locmem://."""
+    scheme = url.partition("://")[0].lower()
+    if scheme in ("redis", "rediss", "unix"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// or locmem:// url, not {url!r}")
+
+
+# The cache holds the login throttle's counters and the sessions' cached copies: every
+# worker must see the same one in production (Redis); one process in development.
+CACHES = {
+    "default": cache_from_url(
+        os.environ.get("CACHE_URL") or ("locmem://" if DEBUG else "redis://127.0.0.1:6379/0")
+    )
+}
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from ..inputs import IdField, id_problem
 from ..models import Article, Kind, Source, SourceKind, Stance, State, Verdict
 from ..sources import SourceDetails, normalise_url
 
@@ -38,7 +39,21 @@ class AgeFilter:
         return queryset
 
 
-class ArticleChoiceField(forms.ModelChoiceField):
+class IdChoiceField(forms.ModelChoiceField):
+    """A choice of object by id, the id parsed strictly first: Django's own lookup would
+    read "٣" as 3 (another object than the one shown) and let "²" reach the database."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and id_problem(str(value).strip()) is not None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return super().to_python(value)
+
+
+class ArticleChoiceField(IdChoiceField):
     def label_from_instance(self, obj):
         return obj.title if len(obj.title) <= 70 else obj.title[:67] + "…"
 
@@ -48,13 +63,17 @@ class QueueFilterForm(forms.Form):
 
     kind = forms.ChoiceField(choices=[("", "All kinds"), *Kind.choices], required=False)
     article = ArticleChoiceField(
-        queryset=Article.objects.none(), required=False, empty_label="All articles"
+        queryset=Article.objects.none(),
+        required=False,
+        empty_label="All articles",
+        error_messages={"invalid_choice": "Nothing from that article is waiting."},
     )
     annotator = forms.ModelChoiceField(
         queryset=get_user_model().objects.none(),
         required=False,
         empty_label="All annotators",
         to_field_name="username",
+        error_messages={"invalid_choice": "Nothing by that annotator is waiting."},
     )
     age = forms.ChoiceField(choices=AgeFilter.CHOICES, required=False)
 
@@ -70,9 +89,12 @@ class QueueFilterForm(forms.Form):
         )
 
     def filter(self, queryset):
-        """Apply the valid filters; an invalid one (an item gone meanwhile) is ignored."""
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
+        """Apply the filters. An invalid one (the last item of that article taken meanwhile,
+        a hand-made url) matches nothing: dropping it would widen the queue, and "take next
+        matching" would take an item the reviewer did not ask for."""
+        if not self.is_valid():
+            return queryset.none()
+        data = self.cleaned_data
         if data.get("kind"):
             queryset = queryset.filter(kind=data["kind"])
         if data.get("article"):
@@ -82,9 +104,10 @@ class QueueFilterForm(forms.Form):
         return AgeFilter.apply(queryset, data.get("age", ""))
 
     def as_query(self) -> dict:
-        """The filters as GET parameters (for links that keep them)."""
-        self.is_valid()
-        return {name: value for name, value in self.data.items() if name in self.fields and value}
+        """The filters as given, as GET parameters for the links and forms that carry them
+        from the queue through the item page and back. Not validated here (that costs
+        queries on every item page): `filter` validates where they are applied."""
+        return {name: self.data[name] for name in self.fields if self.data.get(name)}
 
 
 class PrefixedIdsForm(forms.Form):
@@ -97,19 +120,38 @@ class PrefixedIdsForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+def version_field() -> IdField:
+    """The version the page showed, parsed strictly (a stale one is refused by the workflow)."""
+    return IdField(
+        min_value=1,
+        widget=forms.HiddenInput,
+        error_messages={"required": "The form has no version: reload the page and retry."},
+    )
+
+
 class VersionForm(PrefixedIdsForm):
     """Take and release: the version the page showed (a stale one is refused)."""
 
     id_prefix = ""  # rendered twice on a page (take, release): hidden, no id needed
 
-    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    version = version_field()
 
 
 class Decision:
     VERIFY = "verify"
     REJECT = "reject"
     SEND_BACK = "send_back"
-    CHOICES = [(VERIFY, "Verify"), (REJECT, "Reject"), (SEND_BACK, "Send back")]
+    # The same decision, then the next item matching the queue's filters, in one click.
+    VERIFY_THEN_NEXT = "verify_then_next"
+    REJECT_THEN_NEXT = "reject_then_next"
+    THEN_NEXT = {VERIFY_THEN_NEXT: VERIFY, REJECT_THEN_NEXT: REJECT}
+    CHOICES = [
+        (VERIFY, "Verify"),
+        (REJECT, "Reject"),
+        (SEND_BACK, "Send back"),
+        (VERIFY_THEN_NEXT, "Verify & take next"),
+        (REJECT_THEN_NEXT, "Reject & take next"),
+    ]
 
 
 def verdict_choices():
@@ -120,19 +162,45 @@ def verdict_choices():
     return [("", "Choose a verdict…"), *((v.value, label(v)) for v in Verdict)]
 
 
+# A verdict that was given but is not on the scale: say so, rather than "choose one".
+UNKNOWN_VERDICT = (
+    "“%(value)s” is not one of the allowed verdicts: "
+    + ", ".join(verdict.value for verdict in Verdict)
+    + "."
+)
+
+
 class DecisionForm(PrefixedIdsForm):
     """Verdict and rationale, and which button was pressed (verify, reject, send back)."""
 
     id_prefix = "decision"
 
-    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    decision = forms.ChoiceField(choices=Decision.CHOICES)
-    verdict = forms.ChoiceField(choices=verdict_choices, required=False)
+    version = version_field()
+    decision = forms.ChoiceField(
+        choices=Decision.CHOICES,
+        error_messages={
+            "invalid_choice": "“%(value)s” is not a decision: verify or reject (and take "
+            "next), or send back."
+        },
+    )
+    verdict = forms.ChoiceField(
+        choices=verdict_choices,
+        required=False,
+        error_messages={"invalid_choice": UNKNOWN_VERDICT},
+    )
     rationale = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Required to reject or send back: the annotator reads it.",
     )
+
+    def clean(self):
+        """`decision` is verify, reject or send back; `take_next` says whether to go on."""
+        data = super().clean()
+        decision = data.get("decision")
+        data["take_next"] = decision in Decision.THEN_NEXT
+        data["decision"] = Decision.THEN_NEXT.get(decision, decision)
+        return data
 
 
 class SourceForm(PrefixedIdsForm):
@@ -143,7 +211,11 @@ class SourceForm(PrefixedIdsForm):
     url = forms.CharField(
         max_length=1000, label="Url", widget=forms.URLInput(attrs={"placeholder": "https://…"})
     )
-    title = forms.CharField(max_length=500, required=False)
+    title = forms.CharField(
+        max_length=500,
+        required=False,
+        help_text="Optional: without a title, the source is labelled by its address.",
+    )
     publisher = forms.CharField(max_length=200, required=False)
     kind = forms.ChoiceField(choices=SourceKind.choices, initial=SourceKind.OTHER)
     accessed = forms.DateField(
@@ -168,7 +240,7 @@ class EvidenceForm(PrefixedIdsForm):
 
     id_prefix = "evidence"
 
-    source = forms.ModelChoiceField(
+    source = IdChoiceField(
         queryset=Source.objects.all(),
         error_messages={
             "required": "Choose a source (search above) or add a new one first.",

@@ -21,6 +21,10 @@ from ..policy import Action
 STREAM_BUFFER_CHARS = 64 * 1024
 
 
+# Session key of a token just created: its id and secret, shown by the next GET, once.
+NEW_TOKEN_SESSION_KEY = "export_new_token"
+
+
 def _render_page(request, *, token_form=None, new_token=None, new_secret=None, status=200):
     formats = [
         (fmt, reverse("export_download", kwargs={"export_format": fmt.name}))
@@ -43,15 +47,27 @@ def _render_page(request, *, token_form=None, new_token=None, new_secret=None, s
     return render(request, "annotations/export.html", context, status=status)
 
 
+def _pop_new_token(request) -> tuple[ApiToken | None, str | None]:
+    """The token created just before this page was asked for, and its secret, at most once:
+    reading removes it from the session, so a reload shows only the prefix."""
+    created = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
+    if not created:
+        return None, None
+    token = ApiToken.objects.active().filter(pk=created["token_id"], user=request.user).first()
+    return (token, created["secret"]) if token is not None else (None, None)
+
+
+# The page may show a secret: never cached.
+@never_cache
 @require_GET
 def export_page(request):
     policy.check(request.user, Action.EXPORT)
-    return _render_page(request)
+    new_token, new_secret = _pop_new_token(request)
+    return _render_page(request, new_token=new_token, new_secret=new_secret)
 
 
-# The response shows a secret: never cached, and rendered directly rather than carried
-# through the session to a redirect, so the secret is stored nowhere.
-@never_cache
+# POST/redirect/GET: reloading the page must not create a second token. The secret rides
+# in the session to the one GET that shows it (see `_pop_new_token`); only its hash stays.
 @require_POST
 def export_token_create(request):
     policy.check(request.user, Action.EXPORT)
@@ -59,7 +75,8 @@ def export_token_create(request):
     if not form.is_valid():
         return _render_page(request, token_form=form, status=400)
     token, secret = tokens.token_create(user=request.user, name=form.cleaned_data["name"])
-    return _render_page(request, new_token=token, new_secret=secret)
+    request.session[NEW_TOKEN_SESSION_KEY] = {"token_id": token.pk, "secret": secret}
+    return redirect("export_page")
 
 
 @require_POST

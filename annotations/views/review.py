@@ -27,6 +27,7 @@ from ..forms.review import (
     SourceForm,
     VersionForm,
 )
+from ..inputs import parse_optional_id
 from ..models import Annotation, Evidence, HistoryEntry, Kind, Review, Source, State, Verdict
 from ..policy import Action
 from ..sources import source_find_or_create, sources_search
@@ -56,11 +57,33 @@ def get_item_for(user, annotation_id: int) -> Annotation:
 # ---- The queue ----
 
 
+def _with_query(url: str, query: dict) -> str:
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _queue_url(filters: QueueFilterForm) -> str:
+    return _with_query(reverse("review_queue"), filters.as_query())
+
+
+def _item_url(annotation_id: int, filters: QueueFilterForm, **extra) -> str:
+    """The item page, keeping the queue's filters (they ride in the query string through
+    the item page and its forms, so "& take next" and the way back know them)."""
+    return _with_query(reverse("review_item", args=[annotation_id]), filters.as_query() | extra)
+
+
+def _take_next(request, filters: QueueFilterForm) -> Annotation | None:
+    """Take the oldest waiting item this user may take that matches `filters` (atomic)."""
+    takeable = policy.takeable_by(request.user, filters.filter(Annotation.objects.all()))
+    return workflow.queue_take_next(reviewer=request.user, waiting=takeable)
+
+
 @require_GET
 def review_queue(request):
     policy.check(request.user, Action.VIEW_QUEUE)
     filters = QueueFilterForm(request.GET)
-    waiting = filters.filter(Annotation.objects.waiting())
+    matching = filters.filter(Annotation.objects.waiting())
+    # Counts, list and "Take next" show what this user may take (never their own).
+    waiting = policy.takeable_by(request.user, matching)
     rows = waiting.select_related("article", "author").defer("article__body")
     counts = waiting.aggregate(
         total=Count("id"), **{kind: Count("id", filter=Q(kind=kind)) for kind in Kind.values}
@@ -68,7 +91,10 @@ def review_queue(request):
     context = {
         "filters": filters,
         "filter_query": urlencode(filters.as_query()),
-        "page": Paginator(rows, ITEMS_PER_PAGE).get_page(request.GET.get("page")),
+        "own_waiting_count": matching.filter(author=request.user).count(),
+        "page": Paginator(rows, ITEMS_PER_PAGE).get_page(
+            parse_optional_id(request.GET.get("page"), name="page")
+        ),
         "counts": counts,
         "in_review_count": Annotation.objects.filter(state=State.IN_REVIEW).count(),
         "mine": Annotation.objects.filter(state=State.IN_REVIEW, reviewer=request.user)
@@ -84,15 +110,12 @@ def review_queue(request):
 def review_take_next(request):
     policy.check(request.user, Action.VIEW_QUEUE)
     filters = QueueFilterForm(request.POST)
-    taken = workflow.queue_take_next(
-        reviewer=request.user, waiting=filters.filter(Annotation.objects.all())
-    )
+    taken = _take_next(request, filters)
     if taken is None:
         messages.info(request, "Nothing is waiting for you here: the queue is empty.")
-        query = urlencode(filters.as_query())
-        return redirect(reverse("review_queue") + (f"?{query}" if query else ""))
+        return redirect(_queue_url(filters))
     messages.success(request, f"You are now reviewing {taken}.")
-    return redirect("review_item", taken.pk)
+    return redirect(_item_url(taken.pk, filters))
 
 
 # ---- One item ----
@@ -188,10 +211,12 @@ def _source_choices(query: str, chosen: Source | None) -> list[Source]:
 def _render_item(request, annotation, *, fragment=None, status=200, error=None, **overrides):
     """The item page, or one fragment of it for htmx; `overrides` replace default forms."""
     user = request.user
+    queue_filters = QueueFilterForm(request.GET).as_query()
     query = request.GET.get("source_q", "").strip()
     chosen = overrides.pop("chosen_source", None)
-    if chosen is None and request.GET.get("source", "").isdigit():
-        chosen = Source.objects.filter(pk=request.GET["source"]).first()
+    source_id = parse_optional_id(request.GET.get("source"), name="source")
+    if chosen is None and source_id is not None:
+        chosen = Source.objects.filter(pk=source_id).first()
     context = {
         "annotation": annotation,
         "paragraph": _paragraph(annotation),
@@ -215,10 +240,24 @@ def _render_item(request, annotation, *, fragment=None, status=200, error=None, 
         "chosen_source": chosen,
         "error": error,
         "decisions": Decision,
+        # The queue's filters, for every form and link of the page to carry along.
+        "queue_filters": queue_filters,
+        "keep_filters": f"?{urlencode(queue_filters)}" if queue_filters else "",
         **overrides,
     }
     template = f"{ITEM_TEMPLATE}#{fragment}" if fragment and request.htmx else ITEM_TEMPLATE
     return render(request, template, context, status=status)
+
+
+def _form_errors(form) -> str:
+    """Every message of an invalid form, as one line for the page's error banner, each
+    naming its field (the banner is far from the fields)."""
+    lines = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        label = (field.label or name.replace("_", " ").capitalize()) if field else ""
+        lines += [f"{label}: {error}" if label else error for error in errors]
+    return " ".join(lines)
 
 
 def _refused(request, annotation, error, **kwargs):
@@ -253,7 +292,7 @@ def review_take(request, annotation_id: int):
     except REFUSALS as error:
         return _refused(request, annotation, error)
     messages.success(request, "You are now reviewing this item.")
-    return redirect("review_item", annotation.pk)
+    return redirect(_item_url(annotation.pk, QueueFilterForm(request.GET)))
 
 
 @require_POST
@@ -269,7 +308,7 @@ def review_release(request, annotation_id: int):
     except REFUSALS as error:
         return _refused(request, annotation, error)
     messages.success(request, f"Released {annotation}: it is back in the queue.")
-    return redirect("review_queue")
+    return redirect(_queue_url(QueueFilterForm(request.GET)))
 
 
 def _decide(decision: str, annotation: Annotation, user, data: dict) -> str:
@@ -291,11 +330,7 @@ def review_decide(request, annotation_id: int):
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return _render_item(
-            request,
-            annotation,
-            status=422,
-            decision_form=form,
-            error="Choose verify, reject or send back.",
+            request, annotation, status=422, decision_form=form, error=_form_errors(form)
         )
     try:
         message = _decide(
@@ -306,7 +341,15 @@ def review_decide(request, annotation_id: int):
         retry = DecisionForm(initial={**form.cleaned_data, "version": annotation.version})
         return _refused(request, annotation, error, decision_form=retry)
     messages.success(request, message)
-    return redirect("review_queue")
+    filters = QueueFilterForm(request.GET)
+    if not form.cleaned_data["take_next"]:
+        return redirect(_queue_url(filters))
+    taken = _take_next(request, filters)
+    if taken is None:
+        messages.info(request, "Nothing more is waiting for you here.")
+        return redirect(_queue_url(filters))
+    messages.success(request, f"You are now reviewing {taken}.")
+    return redirect(_item_url(taken.pk, filters))
 
 
 # ---- Sources and evidence (htmx swaps the evidence panel; plain posts redirect) ----
@@ -318,10 +361,8 @@ def _evidence_changed(request, annotation, *, chosen_source=None):
             request, annotation, fragment="evidence", chosen_source=chosen_source
         )
         return trigger_client_event(response, HISTORY_CHANGED)
-    url = reverse("review_item", args=[annotation.pk])
-    if chosen_source is not None:
-        url += f"?source={chosen_source.pk}"
-    return redirect(url + "#evidence")
+    extra = {"source": chosen_source.pk} if chosen_source is not None else {}
+    return redirect(_item_url(annotation.pk, QueueFilterForm(request.GET), **extra) + "#evidence")
 
 
 @require_POST
