@@ -5,6 +5,7 @@ count UTF-16 code units; the conversions live here so there is one place to get 
 """
 
 import heapq
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -157,6 +158,43 @@ def paragraph_around(body: str, start: int, end: int) -> tuple[int, int]:
     paragraph_end = body.find("\n\n", end)
     paragraph_end = len(body) if paragraph_end == -1 else paragraph_end
     return paragraph_start, paragraph_end
+
+
+# A sentence ends at . ! ? or … (then closing quotes or brackets, then white space), or at
+# a CJK full stop, question or exclamation mark (no space follows those).
+_SENTENCE_END = re.compile(r"[.!?…]+[”’\"'»)\]]*(?=\s)|[。！？]+[」』”’)）]*")
+# A full stop after these is not the end of a sentence: initials ("U.S.", "J. Smith") and
+# the titles and abbreviations that stand before a name or a number.
+_NOT_A_SENTENCE_END = re.compile(
+    r"\b(?:[^\W\d_]|Mr|Mrs|Ms|Dr|Prof|St|Sen|Rep|Gov|Gen|Lt|Col|Capt|Sgt|Jr|Sr|No|vs|approx)\.$"
+)
+
+
+def sentence_around(body: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence(s) holding [start, end), without the white space around them.
+
+    A heuristic for text as written in the news: sentences end at a full stop, question or
+    exclamation mark followed by a space (not "US$518.4", not "U.S." or "Mr."), at a CJK
+    full stop, and at every line break. The result always holds the whole span.
+    """
+    line_start = body.rfind("\n", 0, start) + 1
+    line_end = body.find("\n", end)
+    line_end = len(body) if line_end == -1 else line_end
+    sentence_start, sentence_end = line_start, line_end
+    for match in _SENTENCE_END.finditer(body, line_start, line_end):
+        # The longest abbreviation is six letters: look no further back than that.
+        if _NOT_A_SENTENCE_END.search(body, max(line_start, match.start() - 7), match.end()):
+            continue
+        if match.end() <= start:
+            sentence_start = match.end()
+        elif match.end() >= end:
+            sentence_end = match.end()
+            break
+    while sentence_start < start and body[sentence_start].isspace():
+        sentence_start += 1
+    while sentence_end > end and body[sentence_end - 1].isspace():
+        sentence_end -= 1
+    return sentence_start, sentence_end
 
 
 def assign_lanes(spans: Iterable[tuple[object, int, int]]) -> dict[object, int]:
