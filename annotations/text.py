@@ -10,6 +10,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import regex
+
 # Characters of prefix and suffix stored with each span (W3C TextQuoteSelector context).
 CONTEXT_LENGTH = 32
 
@@ -63,6 +65,53 @@ def utf16_offsets(text: str, start: int, end: int) -> tuple[int, int]:
     """Both ends of a code-point span in UTF-16 code units, in one pass over the prefix."""
     start16 = utf16_offset(text, start)
     return start16, start16 + utf16_offset(text[start:end], end - start)
+
+
+# An extended grapheme cluster (UAX #29): what a reader sees as one character.
+_GRAPHEME = regex.compile(r"\X")
+
+
+def is_grapheme_boundary(text: str, index: int) -> bool:
+    """Whether `index` falls between two user-perceived characters of `text`.
+
+    Inside an emoji sequence (👩‍👩‍👧, a flag, 👋🏽), between a letter and its combining mark,
+    inside CR LF or a Hangul syllable written in jamo, it does not. Clusters are read from
+    the nearest earlier position that is surely a boundary (after a line feed, or between
+    two ASCII characters other than CR LF: no rule of UAX #29 joins those), so a check
+    costs a few characters, not the whole body.
+    """
+    if not 0 <= index <= len(text):
+        raise ValueError(f"index {index} is outside the text")
+    if index in (0, len(text)):
+        return True
+    start = index
+    while start > 0:
+        before, after = text[start - 1], text[start]
+        if before == "\n" or (before < "\x80" and after < "\x80" and before != "\r"):
+            break
+        start -= 1
+    if start == index:
+        return True
+    for cluster in _GRAPHEME.finditer(text, start):
+        if cluster.end() >= index:
+            return cluster.end() == index
+    return True
+
+
+def grapheme_split_problem(body: str, start: int, end: int) -> str | None:
+    """Why the span [start, end) cuts a user-perceived character in two, or None.
+
+    The browser snaps selections to words, but a word boundary can fall inside an emoji
+    sequence or a flag, and offsets can come from anywhere: the server checks.
+    """
+    cut = [name for name, index in (("start", start), ("end", end))
+           if not is_grapheme_boundary(body, index)]  # fmt: skip
+    if not cut:
+        return None
+    return (
+        f"The span's {' and '.join(cut)} cuts a character in two (an emoji sequence, a flag, "
+        "or a letter and its accent): select whole characters."
+    )
 
 
 def is_word_char(char: str) -> bool:

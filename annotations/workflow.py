@@ -32,7 +32,7 @@ from .models import (
     Verdict,
 )
 from .policy import Action
-from .text import quote_context
+from .text import grapheme_split_problem, quote_context
 
 
 class WorkflowError(ValidationError):
@@ -107,6 +107,8 @@ def check_span(article: Article, start, end, exact: str | None) -> SpanCheck:
             "The selected text does not match the article at those offsets "
             f"(expected {actual[:40]!r}, got {exact[:40]!r}). Reload the page and select again."
         )
+    if (problem := grapheme_split_problem(article.body, start, end)) is not None:
+        raise WorkflowError(problem)
     return SpanCheck(start, end, actual)
 
 
