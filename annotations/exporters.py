@@ -26,7 +26,7 @@ from itertools import batched
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Case, F, OuterRef, Prefetch, QuerySet, Subquery, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -176,9 +176,12 @@ def with_enclosing_claim(annotations: QuerySet[Annotation]) -> QuerySet[Annotati
         .exclude(start=OuterRef("start"), end=OuterRef("end"))
         .order_by((F("end") - F("start")).asc(), "id")
     )
+    # Only numbers need it: CASE spares the subqueries for every claim.
     return annotations.annotate(
-        export_claim_start=Subquery(enclosing.values("start")[:1]),
-        export_claim_end=Subquery(enclosing.values("end")[:1]),
+        export_claim_start=Case(
+            When(kind=Kind.NUMBER, then=Subquery(enclosing.values("start")[:1]))
+        ),
+        export_claim_end=Case(When(kind=Kind.NUMBER, then=Subquery(enclosing.values("end")[:1]))),
     )
 
 
