@@ -26,7 +26,7 @@ from itertools import batched
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Case, F, OuterRef, Prefetch, QuerySet, Subquery, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -41,6 +41,7 @@ from .models import (
     State,
     Verdict,
 )
+from .text import sentence_around
 
 # The research format's identifier: the "schema" of a JSON document and the `$id` of
 # docs/export-v1.schema.json. A change that could break a consumer means a v2.
@@ -157,6 +158,33 @@ def with_enclosing_speaker(annotations: QuerySet[Annotation]) -> QuerySet[Annota
     return annotations.annotate(export_speaker=Subquery(enclosing.values("speaker")[:1]))
 
 
+def with_enclosing_claim(annotations: QuerySet[Annotation]) -> QuerySet[Annotation]:
+    """Add `export_claim_start`/`_end`: the innermost claim around each span, if any.
+
+    A ClaimReview of a number reviews the claim the figure belongs to. Withdrawn and
+    rejected claims do not count (a rejection often says "not a claim"), nor a claim that
+    is the figure itself.
+    """
+    enclosing = (
+        Annotation.objects.filter(
+            article_id=OuterRef("article_id"),
+            kind=Kind.CLAIM,
+            start__lte=OuterRef("start"),
+            end__gte=OuterRef("end"),
+        )
+        .exclude(state__in=[State.WITHDRAWN, State.REJECTED])
+        .exclude(start=OuterRef("start"), end=OuterRef("end"))
+        .order_by((F("end") - F("start")).asc(), "id")
+    )
+    # Only numbers need it: CASE spares the subqueries for every claim.
+    return annotations.annotate(
+        export_claim_start=Case(
+            When(kind=Kind.NUMBER, then=Subquery(enclosing.values("start")[:1]))
+        ),
+        export_claim_end=Case(When(kind=Kind.NUMBER, then=Subquery(enclosing.values("end")[:1]))),
+    )
+
+
 def with_live_evidence(
     annotations: Iterable[Annotation], chunk_size: int = CHUNK_SIZE
 ) -> Iterator[Annotation]:
@@ -239,6 +267,50 @@ def shorten(text: str, limit: int = CLAIM_REVIEWED_MAX) -> str:
     if space >= limit // 2:
         cut = cut[:space]
     return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def shorten_around(text: str, start: int, end: int, limit: int = CLAIM_REVIEWED_MAX) -> str:
+    """One line of at most `limit` characters that keeps text[start:end] (a figure) whole.
+
+    Context is kept on both sides of the figure, as evenly as it fits, cut at words; a cut
+    side is marked with an ellipsis. A figure longer than the limit is itself shortened.
+    """
+    before = _one_line(text[:start]).lstrip()
+    figure = _one_line(text[start:end])
+    after = _one_line(text[end:]).rstrip()
+    if len(before) + len(figure) + len(after) <= limit:
+        return before + figure + after
+    if len(figure) > limit - 2:
+        return shorten(figure, limit)
+    room = limit - len(figure)
+    right = min(len(after), room - min(len(before), room // 2))
+    left = min(len(before), room - right)
+    return _keep_end(before, left) + figure + _keep_start(after, right)
+
+
+def _one_line(text: str) -> str:
+    """Runs of white space as one space, ends kept (they separate the figure from words)."""
+    return re.sub(r"\s+", " ", text)
+
+
+def _keep_end(text: str, length: int) -> str:
+    """The end of `text` in at most `length` characters: whole words after an ellipsis."""
+    if len(text) <= length:
+        return text
+    kept = text[len(text) - length + 1 :]
+    if not text[len(text) - length].isspace():
+        kept = kept.partition(" ")[2]  # drop the cut word
+    return "…" + kept.lstrip()
+
+
+def _keep_start(text: str, length: int) -> str:
+    """The start of `text` in at most `length` characters: whole words, then an ellipsis."""
+    if len(text) <= length:
+        return text
+    kept = text[: length - 1]
+    if not text[length - 1].isspace():
+        kept = kept.rpartition(" ")[0]  # drop the cut word
+    return kept.rstrip(" ,;:.-–—") + "…"
 
 
 class _ExportContext:
@@ -444,6 +516,21 @@ def _claim_author(annotation: Annotation) -> dict | None:
     return None
 
 
+def _claim_reviewed(annotation: Annotation) -> str:
+    """What the review is about: a claim's words; for a number, the claim or sentence around it.
+
+    The figure alone ("200") says nothing: several numbers would get identical reviews.
+    """
+    if annotation.kind != Kind.NUMBER:
+        return shorten(annotation.exact)
+    body = annotation.article.body
+    start = getattr(annotation, "export_claim_start", None)
+    end = getattr(annotation, "export_claim_end", None)
+    if start is None or end is None:
+        start, end = sentence_around(body, annotation.start, annotation.end)
+    return shorten_around(body[start:end], annotation.start - start, annotation.end - start)
+
+
 def claim_review(annotation: Annotation, context: _ExportContext) -> dict:
     """A schema.org ClaimReview (Google's profile) for a verified claim or number."""
     article = annotation.article
@@ -479,7 +566,7 @@ def claim_review(annotation: Annotation, context: _ExportContext) -> dict:
         "@context": SCHEMA_ORG_CONTEXT,
         "@type": "ClaimReview",
         "url": context.annotation_iri(annotation),
-        "claimReviewed": shorten(annotation.exact),
+        "claimReviewed": _claim_reviewed(annotation),
         "datePublished": _date(annotation.decided_at.astimezone(UTC).date()),
         "author": organisation,
         "reviewRating": rating,
@@ -570,8 +657,9 @@ class ExportFormat:
     kinds: tuple[str, ...] = tuple(Kind.values)
     # Only the research format lists evidence; the others skip that query per chunk.
     needs_evidence: bool = False
-    # ClaimReview names the speaker of an enclosing quotation as the claim's author.
-    needs_speaker: bool = False
+    # ClaimReview names the speaker of an enclosing quotation as the claim's author, and
+    # reviews a number as the claim around it.
+    needs_enclosing: bool = False
 
 
 FORMATS = {
@@ -609,7 +697,7 @@ FORMATS = {
         "jsonld",
         claim_reviews,
         kinds=(Kind.CLAIM, Kind.NUMBER),
-        needs_speaker=True,
+        needs_enclosing=True,
     ),
 }
 
@@ -649,8 +737,8 @@ class ExportStream:
         annotations = verified_for_export(self.filters)
         if set(self.format.kinds) != set(Kind.values):
             annotations = annotations.filter(kind__in=self.format.kinds)
-        if self.format.needs_speaker:
-            annotations = with_enclosing_speaker(annotations)
+        if self.format.needs_enclosing:
+            annotations = with_enclosing_claim(with_enclosing_speaker(annotations))
         return annotations
 
     def _counted(self, annotations: Iterable[Annotation]) -> Iterator[Annotation]:

@@ -34,6 +34,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 
+from .inputs import text_problem
 from .models import Article, ImportBatch, body_checksum
 from .text import normalise_body, normalise_line
 
@@ -233,6 +234,10 @@ def _starts_with_json_object(text: str) -> bool:
         return isinstance(json.loads(first), dict)
     except json.JSONDecodeError:
         return False
+    except RecursionError:
+        # An object nested past what json can read: JSON Lines, so that the parser
+        # reports it with its line rather than a title thousands of brackets long.
+        return True
 
 
 def parse_articles(text: str, file_format: Format | str, *, filename: str) -> list[ParsedArticle]:
@@ -361,6 +366,10 @@ def parse_jsonl(text: str, *, filename: str) -> list[ParsedArticle]:
         except json.JSONDecodeError as error:
             problems.add(f"Not valid JSON: {error.msg} (column {error.colno}).", line=number)
             continue
+        except RecursionError:
+            # json recurses once per [ or {: 100,000 of them exhaust the stack.
+            problems.add("Not an article: the JSON is nested too deeply to read.", line=number)
+            continue
         if not isinstance(record, dict):
             problems.add("Each line must be a JSON object with a title and a body.", line=number)
             continue
@@ -384,6 +393,11 @@ def _jsonl_article(record: dict, line: int, problems: _Problems) -> ParsedArticl
             return ""
         if not isinstance(value, str):
             problems.add(f"“{name}” must be a string, not {type(value).__name__}.", line=line)
+            return ""
+        # JSON escapes can spell what a UTF-8 file cannot hold: \u0000 (which PostgreSQL
+        # refuses) and lone surrogates such as \ud800 (which cannot be encoded at all).
+        if (problem := text_problem(value)) is not None:
+            problems.add(f"“{name}” {problem}.", line=line)
             return ""
         value = normalise_body(value) if name == "body" else normalise_line(value)
         if name != "body" and "\n" in value.replace("\r", "\n"):
@@ -442,6 +456,26 @@ def _parse_date(value) -> date | None:
         return None
 
 
+def check_normalised_size(articles: list[ParsedArticle], *, filename: str, max_bytes: int):
+    """Refuse a file whose articles, as they will be stored, take more than `max_bytes`.
+
+    Normalising can grow a text: U+FB2C is excluded from composition and NFC writes it as
+    three code points, so a 19 MB file of it would be stored (and rendered) as 38 MB. The
+    limit on the file's size holds for what is stored too.
+    """
+    stored = 0
+    for article in articles:
+        stored += len(article.title.encode("utf-8")) + len(article.body.encode("utf-8"))
+        if stored > max_bytes:
+            raise _fail(
+                filename,
+                "The articles grow to more than the limit of "
+                f"{filesizeformat(max_bytes)} once normalised (Unicode NFC, which writes "
+                "some characters as several): split the file.",
+                line=article.line,
+            )
+
+
 # ---- Writing ----
 
 
@@ -460,7 +494,7 @@ def import_file(
     are skipped as duplicates; an ImportBatch records the file when it adds anything, so
     importing a file again changes nothing at all.
     """
-    filename = Path(filename).name or "upload"
+    filename = _storable_name(filename)
     if file_format:
         try:
             file_format = Format(file_format)
@@ -470,12 +504,15 @@ def import_file(
                 filename, f"Unknown format {file_format!r}: use one of {choices}."
             ) from None
     publisher = normalise_line(publisher)
+    if (problem := text_problem(publisher)) is not None:
+        raise _fail(filename, f"The publisher's name {problem}.")
     if len(publisher) > PUBLISHER_MAX:
         raise _fail(filename, f"The publisher's name is longer than {PUBLISHER_MAX} characters.")
     data = read_limited(file, filename=filename, max_bytes=settings.IMPORT_MAX_BYTES)
     text = decode(data, filename=filename)
     file_format = file_format or detect_format(filename, text)
     articles = parse_articles(text, file_format, filename=filename)
+    check_normalised_size(articles, filename=filename, max_bytes=settings.IMPORT_MAX_BYTES)
     try:
         return _save(
             articles,
@@ -493,6 +530,18 @@ def import_file(
             "Another import added some of these articles at the same moment; nothing was "
             "imported from this file. Import it again to skip them as duplicates.",
         ) from None
+
+
+def _storable_name(filename: str) -> str:
+    """The file's name as the batch stores it: no folders, and text a database can hold.
+
+    A name on disk that is not UTF-8 reaches Python with lone surrogates (os's
+    surrogateescape); they become U+FFFD, and NUL characters go, rather than refusing a
+    good file for its name.
+    """
+    name = Path(filename).name.replace("\x00", "")
+    name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return name or "upload"
 
 
 def import_path(

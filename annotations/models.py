@@ -7,6 +7,7 @@ that users get a clear message rather than an IntegrityError.
 """
 
 import hashlib
+from decimal import Context, Decimal
 
 from django.conf import settings
 from django.db import models
@@ -82,6 +83,42 @@ class ReviewOutcome(models.TextChoices):
 def body_checksum(body: str) -> str:
     """SHA-256 of the normalised body: the identity used to skip duplicate imports."""
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+class ExactDecimalField(models.DecimalField):
+    """A DecimalField that keeps every digit on SQLite too.
+
+    SQLite gives a `decimal` column NUMERIC affinity and keeps 15 significant digits of
+    anything longer (12345678901234567890 came back as 12345678901234600000), which broke
+    the export's exact-decimal promise. On SQLite this field is TEXT holding one canonical
+    form, fixed point with exactly `decimal_places` decimals ("518400000000.0000000000"),
+    so equal values are equal strings and lookups by value still work. PostgreSQL keeps
+    its exact `numeric(max_digits, decimal_places)`. Only equality lookups are meaningful
+    on the text column (nothing sorts or compares values in the database).
+    """
+
+    def db_type(self, connection):
+        if connection.vendor == "sqlite":
+            return "text"
+        return super().db_type(connection)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        value = super().get_db_prep_value(value, connection, prepared)
+        if connection.vendor == "sqlite" and value is not None:
+            return canonical_decimal_text(value, self.max_digits, self.decimal_places)
+        return value
+
+
+def canonical_decimal_text(value: Decimal, max_digits: int, decimal_places: int) -> str:
+    """`value` as SQLite's number columns store it: fixed point, `decimal_places` decimals.
+
+    Raises decimal.InvalidOperation when the value needs more than `max_digits` digits
+    (forms refuse such values first, with DecimalField's own message).
+    """
+    exact = Decimal(value).quantize(
+        Decimal(1).scaleb(-decimal_places), context=Context(prec=max_digits)
+    )
+    return format(exact.copy_abs() if exact.is_zero() else exact, "f")
 
 
 class ImportBatch(models.Model):
@@ -213,7 +250,7 @@ class Annotation(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     # Number attributes.
-    number_value = models.DecimalField(max_digits=40, decimal_places=10, null=True, blank=True)
+    number_value = ExactDecimalField(max_digits=40, decimal_places=10, null=True, blank=True)
     number_unit = models.CharField(max_length=40, blank=True, help_text="Unit or currency")
     number_scale = models.CharField(max_length=40, blank=True, help_text="Scale as written")
     number_qualifier = models.CharField(max_length=40, blank=True)

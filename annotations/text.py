@@ -5,9 +5,12 @@ count UTF-16 code units; the conversions live here so there is one place to get 
 """
 
 import heapq
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+import regex
 
 # Characters of prefix and suffix stored with each span (W3C TextQuoteSelector context).
 CONTEXT_LENGTH = 32
@@ -62,6 +65,53 @@ def utf16_offsets(text: str, start: int, end: int) -> tuple[int, int]:
     """Both ends of a code-point span in UTF-16 code units, in one pass over the prefix."""
     start16 = utf16_offset(text, start)
     return start16, start16 + utf16_offset(text[start:end], end - start)
+
+
+# An extended grapheme cluster (UAX #29): what a reader sees as one character.
+_GRAPHEME = regex.compile(r"\X")
+
+
+def is_grapheme_boundary(text: str, index: int) -> bool:
+    """Whether `index` falls between two user-perceived characters of `text`.
+
+    Inside an emoji sequence (👩‍👩‍👧, a flag, 👋🏽), between a letter and its combining mark,
+    inside CR LF or a Hangul syllable written in jamo, it does not. Clusters are read from
+    the nearest earlier position that is surely a boundary (after a line feed, or between
+    two ASCII characters other than CR LF: no rule of UAX #29 joins those), so a check
+    costs a few characters, not the whole body.
+    """
+    if not 0 <= index <= len(text):
+        raise ValueError(f"index {index} is outside the text")
+    if index in (0, len(text)):
+        return True
+    start = index
+    while start > 0:
+        before, after = text[start - 1], text[start]
+        if before == "\n" or (before < "\x80" and after < "\x80" and before != "\r"):
+            break
+        start -= 1
+    if start == index:
+        return True
+    for cluster in _GRAPHEME.finditer(text, start):
+        if cluster.end() >= index:
+            return cluster.end() == index
+    return True
+
+
+def grapheme_split_problem(body: str, start: int, end: int) -> str | None:
+    """Why the span [start, end) cuts a user-perceived character in two, or None.
+
+    The browser snaps selections to words, but a word boundary can fall inside an emoji
+    sequence or a flag, and offsets can come from anywhere: the server checks.
+    """
+    cut = [name for name, index in (("start", start), ("end", end))
+           if not is_grapheme_boundary(body, index)]  # fmt: skip
+    if not cut:
+        return None
+    return (
+        f"The span's {' and '.join(cut)} cuts a character in two (an emoji sequence, a flag, "
+        "or a letter and its accent): select whole characters."
+    )
 
 
 def is_word_char(char: str) -> bool:
@@ -157,6 +207,43 @@ def paragraph_around(body: str, start: int, end: int) -> tuple[int, int]:
     paragraph_end = body.find("\n\n", end)
     paragraph_end = len(body) if paragraph_end == -1 else paragraph_end
     return paragraph_start, paragraph_end
+
+
+# A sentence ends at . ! ? or … (then closing quotes or brackets, then white space), or at
+# a CJK full stop, question or exclamation mark (no space follows those).
+_SENTENCE_END = re.compile(r"[.!?…]+[”’\"'»)\]]*(?=\s)|[。！？]+[」』”’)）]*")
+# A full stop after these is not the end of a sentence: initials ("U.S.", "J. Smith") and
+# the titles and abbreviations that stand before a name or a number.
+_NOT_A_SENTENCE_END = re.compile(
+    r"\b(?:[^\W\d_]|Mr|Mrs|Ms|Dr|Prof|St|Sen|Rep|Gov|Gen|Lt|Col|Capt|Sgt|Jr|Sr|No|vs|approx)\.$"
+)
+
+
+def sentence_around(body: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence(s) holding [start, end), without the white space around them.
+
+    A heuristic for text as written in the news: sentences end at a full stop, question or
+    exclamation mark followed by a space (not "US$518.4", not "U.S." or "Mr."), at a CJK
+    full stop, and at every line break. The result always holds the whole span.
+    """
+    line_start = body.rfind("\n", 0, start) + 1
+    line_end = body.find("\n", end)
+    line_end = len(body) if line_end == -1 else line_end
+    sentence_start, sentence_end = line_start, line_end
+    for match in _SENTENCE_END.finditer(body, line_start, line_end):
+        # The longest abbreviation is six letters: look no further back than that.
+        if _NOT_A_SENTENCE_END.search(body, max(line_start, match.start() - 7), match.end()):
+            continue
+        if match.end() <= start:
+            sentence_start = match.end()
+        elif match.end() >= end:
+            sentence_end = match.end()
+            break
+    while sentence_start < start and body[sentence_start].isspace():
+        sentence_start += 1
+    while sentence_end > end and body[sentence_end - 1].isspace():
+        sentence_end -= 1
+    return sentence_start, sentence_end
 
 
 def assign_lanes(spans: Iterable[tuple[object, int, int]]) -> dict[object, int]:

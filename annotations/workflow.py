@@ -43,7 +43,7 @@ from .models import (
 )
 from .numbers import read_number, suggest_speaker, suggest_speech_type
 from .policy import Action
-from .text import quote_context
+from .text import grapheme_split_problem, quote_context
 
 
 class WorkflowError(ValidationError):
@@ -188,6 +188,8 @@ def check_span(article: Article, start, end, exact: str | None) -> SpanCheck:
             "The selected text does not match the article at those offsets "
             f"(expected {actual[:40]!r}, got {exact[:40]!r}). Reload the page and select again."
         )
+    if (problem := grapheme_split_problem(article.body, start, end)) is not None:
+        raise WorkflowError(problem)
     return SpanCheck(start, end, actual)
 
 

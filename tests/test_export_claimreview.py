@@ -5,10 +5,17 @@ from pathlib import Path
 
 import pytest
 
-from annotations.exporters import CLAIM_REVIEWED_MAX, ExportFilters, shorten, stream_export
-from annotations.models import Kind
+from annotations.exporters import (
+    CLAIM_REVIEWED_MAX,
+    ExportFilters,
+    shorten,
+    shorten_around,
+    stream_export,
+)
+from annotations.models import Kind, State
 
 from .export_corpus import RAIL_CLAIM, build_corpus
+from .factories import AnnotationFactory, ArticleFactory, UserFactory, verified_annotation
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +117,82 @@ def test_a_long_claim_is_cut_at_a_word_with_an_ellipsis(corpus):
 
 def test_a_short_claim_is_reviewed_word_for_word(corpus):
     assert review_of(corpus, "analysts_claim")["claimReviewed"] == "Analysts 👍 were not convinced"
+
+
+def test_a_number_is_reviewed_as_the_claim_around_it(corpus):
+    review = review_of(corpus, "exports_number")
+
+    assert review["claimReviewed"] == "exports rose 30 percent to US$518.4 billion"
+
+
+def test_a_number_in_no_claim_is_reviewed_as_its_sentence(corpus):
+    review = review_of(corpus, "projects_number")
+
+    assert review["claimReviewed"] == "More than 200 projects were built, officials said."
+
+
+FIVE_TWO_HUNDREDS = (
+    "Police arrested 200 people in Lyon. The city paid 200 euros per head.\n\n"
+    "Some 200 trains ran late. Only 200 of them had a driver, the union said, and the "
+    "operator, which runs most lines in the region, disputed the figure of 200 hours."
+)
+
+
+def test_numbers_with_the_same_figure_get_different_reviews_naming_it():
+    article = ArticleFactory(body=FIVE_TWO_HUNDREDS)
+    starts = [index for index in range(len(article.body)) if article.body.startswith("200", index)]
+    for start in starts:
+        verified_annotation(
+            article=article, kind=Kind.NUMBER, start=start, end=start + 3, number_value=200
+        )
+
+    claims_reviewed = [review["claimReviewed"] for review in reviews()]
+
+    assert len(starts) == 5
+    assert len(set(claims_reviewed)) == 5
+    for claim_reviewed in claims_reviewed:
+        assert "200" in claim_reviewed and len(claim_reviewed) < 75
+    assert "Police arrested 200 people in Lyon." in claims_reviewed
+    # The last sentence is too long: cut around the figure, at words, marked with ellipses.
+    last = claims_reviewed[-1]
+    assert last.startswith("…") and last.endswith("200 hours.")
+
+
+def test_a_rejected_or_withdrawn_claim_around_a_number_is_not_its_context():
+    article = ArticleFactory(body="Exports rose 30 percent in 2024, officials said.")
+    for state in (State.REJECTED, State.WITHDRAWN):
+        AnnotationFactory(
+            article=article,
+            kind=Kind.CLAIM,
+            phrase="Exports rose 30 percent",
+            state=state,
+            reviewer=UserFactory() if state == State.REJECTED else None,
+        )
+    verified_annotation(article=article, kind=Kind.NUMBER, phrase="30 percent")
+
+    (review,) = reviews()
+
+    assert review["claimReviewed"] == "Exports rose 30 percent in 2024, officials said."
+
+
+@pytest.mark.parametrize(
+    ("text", "figure", "expected"),
+    [
+        ("It cost 5 euros.", "5 euros", "It cost 5 euros."),
+        ("word " * 30 + "the 5 euros paid " + "more " * 30, "5 euros",
+         "…word word word word word the 5 euros paid more more more more more…"),
+        ("x" * 100 + " 5 euros", "5 euros", "…5 euros"),
+        ("5 euros " + "y" * 100, "5 euros", "5 euros…"),
+        ("a " + "9" * 80 + " b", "9" * 80, "9" * 73 + "…"),
+    ],
+)  # fmt: skip
+def test_shorten_around_keeps_the_figure_and_whole_words(text, figure, expected):
+    start = text.index(figure)
+
+    shortened = shorten_around(text, start, start + len(figure))
+
+    assert shortened == expected
+    assert len(shortened) <= CLAIM_REVIEWED_MAX
 
 
 @pytest.mark.parametrize(

@@ -78,3 +78,8 @@ def test_the_command_filters_like_the_endpoint(claim, number):
 def test_a_bad_date_is_refused_with_a_clear_message(claim):
     with pytest.raises(CommandError, match="--since"):
         run("--since", "last tuesday")
+
+
+def test_a_moment_outside_the_calendar_in_utc_is_refused_with_a_clear_message(claim):
+    with pytest.raises(CommandError, match="--since: .*out of range"):
+        run("--since", "0001-01-01T00:00:00+14:00")

@@ -218,6 +218,8 @@ def test_query_parameters_filter_the_export(client_for, researcher, annotator):
         {"verdict": "true"},
         {"article": "x"},
         {"article": "99999999999999999999"},
+        {"since": "9999-12-31T23:59:59-14:00"},
+        {"since": "0001-01-01T00:00:00%2B14:00"},
     ],
 )
 def test_invalid_filters_get_400_with_the_reason(client_for, researcher, query):
@@ -225,6 +227,24 @@ def test_invalid_filters_get_400_with_the_reason(client_for, researcher, query):
 
     assert response.status_code == 400
     assert set(response.json()["errors"]) == set(query)
+
+
+@pytest.mark.parametrize("since", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00%2B14:00"])
+def test_a_moment_outside_the_calendar_in_utc_is_refused_before_streaming(
+    client_for, researcher, exported, since
+):
+    response = client_for(researcher).get(url("w3c", since=since))
+
+    assert response.status_code == 400
+    assert not response.streaming
+    assert "out of range" in response.json()["errors"]["since"][0]["message"]
+
+
+def test_the_last_moment_of_the_calendar_in_utc_is_a_valid_since(client_for, researcher, exported):
+    response = client_for(researcher).get(url("w3c", since="9999-12-31T23:59:59Z"))
+
+    assert response.status_code == 200
+    assert json.loads(body(response))["total"] == 0
 
 
 def test_tokens_are_stored_only_as_hashes(researcher):

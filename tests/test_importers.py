@@ -451,3 +451,68 @@ def test_unknown_format_is_refused(db):
 def test_missing_file_is_refused_with_its_name(db, tmp_path):
     with pytest.raises(ImportFailed, match=r"absent\.txt: Cannot read .*absent\.txt"):
         import_path(tmp_path / "absent.txt")
+
+
+# ---- Hostile JSON Lines: nothing PostgreSQL or UTF-8 cannot hold, no recursion ----
+
+
+@pytest.mark.parametrize("field", ["title", "body", "url", "publisher", "language"])
+@pytest.mark.parametrize(
+    ("escaped", "problem"),
+    [("\\u0000", "NUL character"), ("\\ud800", "lone surrogate")],
+)
+def test_jsonl_text_that_no_database_can_store_is_refused_with_its_line(
+    db, field, escaped, problem
+):
+    record = {"title": "T", "body": "B.", "url": "https://example.org/a", "publisher": "P",
+              "language": "en"}  # fmt: skip
+    value = json.dumps(record[field])
+    line = json.dumps(record).replace(value, value[:-1] + escaped + '"', 1)
+    data = jsonl({"title": "Good", "body": "Good."}, line)
+
+    assert_refused(data, "hostile.jsonl", "line 2", f"“{field}”", problem)
+
+
+def test_jsonl_nested_too_deeply_is_refused_with_its_line(db):
+    data = jsonl({"title": "Good", "body": "Good."}, "[" * 100_000)
+
+    assert_refused(data, "deep.jsonl", "line 2", "nested too deeply")
+
+
+def test_a_text_file_that_starts_like_deep_json_is_refused_not_crashed(db):
+    data = ('{"title": ' + "[" * 100_000 + "\n\nSome body.").encode()
+
+    assert_refused(data, "deep.txt", "line 1", "nested too deeply")
+
+
+def test_a_file_that_grows_past_the_limit_when_normalised_is_refused(db, settings):
+    # U+FB2C (Hebrew shin with dagesh and shin dot) is excluded from composition: NFC
+    # writes it as three code points, so 3 bytes of UTF-8 become 6.
+    settings.IMPORT_MAX_BYTES = 3000
+    data = ("Title\n\n" + "\ufb2c" * 900).encode()
+    assert len(data) <= 3000
+
+    assert_refused(data, "shin.txt", "normalised", "line 1", "limit")
+
+
+def test_a_file_that_stays_under_the_limit_when_normalised_is_imported(db, settings):
+    settings.IMPORT_MAX_BYTES = 3000
+    data = ("Title\n\n" + "\ufb2c" * 400).encode()
+
+    report = import_bytes(data, "shin.txt")
+
+    assert len(report.imported) == 1
+
+
+def test_a_file_name_that_is_not_utf8_on_disk_is_stored_readably(db, tmp_path):
+    # os gives a Latin-1 name such as b"caf\xe9.txt" to Python as "caf\udce9.txt".
+    path = tmp_path / "caf\udce9.txt"
+    path.write_bytes(b"Title\n\nBody.\n")
+
+    report = import_path(path)
+
+    assert ImportBatch.objects.get().filename == report.filename == "caf\ufffd.txt"
+
+
+def test_a_publisher_name_with_a_lone_surrogate_is_refused(db):
+    assert_refused(b"Title\n\nBody", "a.txt", "publisher", "surrogate", publisher="Caf\udce9")

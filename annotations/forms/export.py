@@ -1,6 +1,6 @@
 """Forms of the export screen: the filters (shared by the endpoint and the command) and tokens."""
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -20,6 +20,8 @@ class DateOrDateTimeField(forms.Field):
     widget = forms.DateInput(attrs={"type": "date"})
     default_error_messages = {
         "invalid": "Enter a date (2025-01-31) or a date and time (2025-01-31T14:00:00Z).",
+        "out_of_range": "This moment is out of range: in UTC it falls before the year 1 or "
+        "after the year 9999.",
     }
 
     def to_python(self, value) -> datetime | None:
@@ -38,9 +40,16 @@ class DateOrDateTimeField(forms.Field):
                     parsed = datetime.combine(day, time.min)
             except ValueError:
                 raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if timezone.is_naive(parsed):
-            parsed = timezone.make_aware(parsed)
-        return parsed
+        # In UTC, as the database and the export compare and write it: an offset can push
+        # 9999-12-31T23:59:59-14:00 past the calendar, which would fail mid-stream.
+        try:
+            if timezone.is_naive(parsed):
+                parsed = timezone.make_aware(parsed)
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(
+                self.error_messages["out_of_range"], code="out_of_range"
+            ) from None
 
 
 class ExportFilterForm(forms.Form):
