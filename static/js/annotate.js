@@ -135,6 +135,7 @@
   }
 
   function create(kind) {
+    cancelPendingOpen(); // the new annotation opens in the panel, not one clicked just before
     const form = document.getElementById("create-form");
     if (!form) {
       say("Your role may not create annotations.");
@@ -162,6 +163,7 @@
   }
 
   function markAttribution() {
+    cancelPendingOpen();
     const form = document.getElementById("attribution-form");
     if (!form) {
       say("Open one of your draft quotations first, then select its “X said”.");
@@ -451,7 +453,13 @@
     });
   }, { passive: true });
 
-  // A click (not a drag) on highlighted text opens its innermost annotation.
+  // A click (not a drag) on highlighted text opens its innermost annotation, once it is
+  // clear that no double click follows (that selects a word). Whether it was a drag is
+  // decided now: a drag ends with a selection. Asked later, the answer can be wrong: a
+  // create (c/n/q) may have swapped the body meanwhile, and the selection with it.
+  let pendingOpen = 0;
+  const cancelPendingOpen = () => clearTimeout(pendingOpen);
+
   document.addEventListener("click", (event) => {
     const link = event.target.closest(".ann-open");
     if (link) {
@@ -480,22 +488,17 @@
       document.getElementById("shortcut-help").showModal();
       return;
     }
+    cancelPendingOpen();
     const seg = event.target.closest("#article-body .seg.on");
-    if (seg && event.detail === 1) {
-      // Wait out a double click: that selects a word, it does not open anything.
-      clearTimeout(clickTimer);
-      clickTimer = setTimeout(() => {
-        if (selectionInBody()) return;
-        const ids = seg.dataset.ids.split(" ");
-        const id = ids[ids.length - 1];
+    if (seg && event.detail === 1 && !selectionInBody()) {
+      const ids = seg.dataset.ids.split(" ");
+      const id = ids[ids.length - 1];
+      pendingOpen = setTimeout(() => {
         setCurrent(id);
         openPanel(id);
       }, 260);
-    } else if (event.detail > 1) {
-      clearTimeout(clickTimer);
     }
   });
-  let clickTimer = 0;
 
   // ---- Live updates: never swap the body under a selection being made ----
 
@@ -503,6 +506,7 @@
   let deferred = false;
 
   document.addEventListener("mousedown", (event) => {
+    cancelPendingOpen(); // a second press: a double click or a new selection
     if (event.button === 0 && event.target.closest && event.target.closest("#article-body")) {
       pointerSelecting = true;
       hideCard();
