@@ -1,5 +1,5 @@
 """The annotate screen keeps the reader's place on a long article: creating and marking an
-attribution leave the page where it was.
+attribution leave the page where it was; the keyboard selection is scrolled into view.
 
 Positions come from the DOM (client rectangles, scrollY), never from font metrics.
 """
@@ -22,6 +22,12 @@ LONG_BODY = "\n\n".join(
     f"picture before the end of the year. Report {number} ends here."
     for number in range(1, PARAGRAPHS + 1)
 )
+
+# Top and bottom of the current selection's first line, in client coordinates.
+SELECTION_LINE = """() => {
+  const rects = Array.from(getSelection().getRangeAt(0).getClientRects()).filter((r) => r.width);
+  return {top: rects[0].top, bottom: rects[0].bottom, height: innerHeight};
+}"""
 
 
 def bring_to_middle(page, phrase):
@@ -71,3 +77,26 @@ def test_marking_an_attribution_keeps_the_page_where_it_is(logged_in_page, annot
     expect(page.locator("#attribution-text")).to_have_text("The ministry said exports rose 21")
 
     assert page.evaluate("scrollY") == scroll_y
+
+
+def test_the_keyboard_selection_is_scrolled_into_view(logged_in_page, annotator):
+    article = ArticleFactory(body=LONG_BODY)
+    page = logged_in_page(annotator)
+    open_article(page, article)
+    page.evaluate("document.getElementById('article-body').focus({preventScroll: true})")
+
+    for press in range(PARAGRAPHS - 1):  # down to the last paragraph, one at a time
+        page.keyboard.press("ArrowDown")
+        line = page.evaluate(SELECTION_LINE)
+        assert 0 <= line["top"] and line["bottom"] <= line["height"], (press, line)
+    assert page.evaluate("getSelection().toString()") == "Report"
+    assert page.evaluate("scrollY") > 0
+
+    for press in range(PARAGRAPHS - 1):
+        page.keyboard.press("ArrowUp")
+        line = page.evaluate(SELECTION_LINE)
+        assert 0 <= line["top"] and line["bottom"] <= line["height"], (press, line)
+
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("Shift+ArrowRight")
+    assert page.evaluate("getSelection().toString()") == "Report 1 opens"

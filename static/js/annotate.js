@@ -283,9 +283,24 @@
   function showKeyboardSelection() {
     const { anchor, focus } = keyboard;
     selectSpan(Math.min(anchor[0], focus[0]), Math.max(anchor[1], focus[1]));
-    const [node] = domPosition(focus[0]);
-    const seg = node.parentElement.closest(".seg");
-    if (seg) seg.scrollIntoView({ block: "nearest" });
+    reveal(focus[0], focus[1]);
+  }
+
+  // Scroll the window just enough to show the words [start, end) with two lines of context.
+  // Not scrollIntoView() on their segment: text without annotations is one segment that can
+  // run over many paragraphs, taller than the window, and "nearest" then never moves.
+  function reveal(start, end) {
+    const range = document.createRange();
+    range.setStart(...domPosition(start));
+    range.setEnd(...domPosition(end));
+    const line = Array.from(range.getClientRects()).find((rect) => rect.width > 0);
+    if (!line) return;
+    const lineHeight = parseFloat(getComputedStyle(bodyEl()).lineHeight) || line.height;
+    const margin = Math.min(2 * lineHeight, window.innerHeight / 4);
+    if (line.top < margin) window.scrollBy(0, line.top - margin);
+    else if (line.bottom > window.innerHeight - margin) {
+      window.scrollBy(0, line.bottom - window.innerHeight + margin);
+    }
   }
 
   function keyboardSelect(event) {
