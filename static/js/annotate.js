@@ -362,7 +362,7 @@
       item.scrollIntoView({ block: "nearest" });
       if (focusItem) item.querySelector("a").focus({ preventScroll: true });
     }
-    if (first) showCard([id], first.getBoundingClientRect());
+    if (first) showCard([id], first);
   }
 
   function step(direction) {
@@ -398,11 +398,13 @@
     openPanel(id, { focus: true });
   }
 
-  // Hover card: kind, author, state and attributes of every span under the pointer.
+  // Hover card: kind, author, state and attributes of every span under the pointer, copied
+  // from the list rows (so it is as fresh as the list: refreshCard() after every swap).
   const card = document.getElementById("hover-card");
   const CARD_LIMIT = 5;
+  const CARD_GAP = 12;
 
-  function showCard(ids, rect) {
+  function showCard(ids, seg) {
     const summaries = ids.slice(0, CARD_LIMIT)
       .map((id) => document.querySelector(`#ann-${CSS.escape(id)} .ann-summary`))
       .filter(Boolean)
@@ -419,19 +421,43 @@
     }
     card.replaceChildren(...summaries);
     card.hidden = false;
+    placeCard(seg);
+  }
+
+  // The card must not hide the text being read. It goes beside the text column, level with
+  // the line under the pointer (over the side column's edge if need be: the eyes are on the
+  // text); where the window is too narrow for that, above the segment (text already read),
+  // and below the pointer's line only when there is no room above.
+  function placeCard(seg) {
     const width = card.offsetWidth;
     const height = card.offsetHeight;
-    const left = Math.max(8, Math.min(rect.left, window.innerWidth - width - 8));
-    const below = rect.bottom + 8;
+    const lines = Array.from(seg.getClientRects()).filter((rect) => rect.width > 0);
+    if (!lines.length) lines.push(seg.getBoundingClientRect());
+    const y = hovered === seg && pointer ? pointer[1] : null;
+    const line = lines.find((rect) => y !== null && rect.top <= y && y <= rect.bottom) || lines[0];
+    const column = bodyEl().getBoundingClientRect();
+    const fit = (value, low, high) => Math.max(low, Math.min(value, high));
+    let left;
+    let top;
+    if (column.right + CARD_GAP + width <= window.innerWidth - 8) {
+      left = column.right + CARD_GAP;
+      top = fit(line.top, 8, window.innerHeight - height - 8);
+    } else {
+      left = fit(lines[0].left, 8, window.innerWidth - width - 8);
+      const above = lines[0].top - CARD_GAP - height;
+      top = above >= 8 ? above : line.bottom + CARD_GAP;
+    }
     card.style.left = `${left}px`;
-    card.style.top = `${below + height > window.innerHeight ? rect.top - height - 8 : below}px`;
+    card.style.top = `${top}px`;
   }
 
   function hideCard() {
     card.hidden = true;
   }
 
-  let hovered = null;
+  let hovered = null; // the highlighted segment under the pointer
+  let pointer = null; // last pointer position, to find what is under it after a scroll or swap
+
   function setHover(seg) {
     if (hovered === seg) return;
     document.querySelectorAll(".seg.is-hover").forEach((el) => el.classList.remove("is-hover"));
@@ -443,10 +469,26 @@
     const ids = seg.dataset.ids.split(" ");
     const innermost = ids[ids.length - 1];
     segmentsOf(innermost).forEach((el) => el.classList.add("is-hover"));
-    showCard(ids.slice().reverse(), seg.getBoundingClientRect());
+    showCard(ids.slice().reverse(), seg);
   }
 
-  let pointer = null; // last pointer position, to find what is under it after a scroll
+  // After a scroll or a swap the text under a still pointer moved or was replaced, and no
+  // mouseover says so: show what is there now, from the new list rows, or nothing.
+  function refreshCard() {
+    if (hovered && pointer) {
+      const under = document.elementFromPoint(...pointer);
+      hovered = null;
+      setHover((under && under.closest("#article-body .seg.on")) || null);
+    } else if (!card.hidden) {
+      const first = current && segmentsOf(current)[0];
+      if (first) showCard([current], first);
+      else hideCard();
+    }
+  }
+
+  document.addEventListener("mousemove", (event) => {
+    pointer = [event.clientX, event.clientY];
+  }, { passive: true });
   document.addEventListener("mouseover", (event) => {
     pointer = [event.clientX, event.clientY];
     const seg = event.target.closest && event.target.closest("#article-body .seg.on");
@@ -455,17 +497,7 @@
   let scrollFrame = 0;
   window.addEventListener("scroll", () => {
     cancelAnimationFrame(scrollFrame);
-    scrollFrame = requestAnimationFrame(() => {
-      if (hovered && pointer) {
-        // The text moved under the pointer: show what is there now.
-        const under = document.elementFromPoint(...pointer);
-        hovered = null;
-        setHover((under && under.closest("#article-body .seg.on")) || null);
-      } else if (!card.hidden && current) {
-        const first = segmentsOf(current)[0];
-        if (first) showCard([current], first.getBoundingClientRect());
-      }
-    });
+    scrollFrame = requestAnimationFrame(refreshCard);
   }, { passive: true });
 
   // A click (not a drag) on highlighted text opens its innermost annotation, once it is
@@ -582,6 +614,9 @@
 
   document.addEventListener("htmx:afterSettle", (event) => {
     markCurrent();
+    if (["article-body", "annotation-list"].includes(event.target.id)) {
+      refreshCard(); // the card copies list rows and points at segments: both were replaced
+    }
     const elt = event.detail.requestConfig && event.detail.requestConfig.elt;
     const panel = document.getElementById("panel");
     const swappedPanel = event.detail.target && event.detail.target.id === "panel";
