@@ -36,7 +36,48 @@
     return cache;
   }
 
-  // Mirrors annotations.text.snap_to_words: trim white space, extend to whole words.
+  // Code-point offsets where a grapheme cluster (what a reader sees as one character: a flag,
+  // an emoji ZWJ sequence, a letter with its combining marks) starts, and the body's end.
+  // A span must not start or end inside one: the server refuses half a character. Counted
+  // once, as the body never changes.
+  let clusterStarts = null;
+
+  function graphemeBoundaries() {
+    if (!clusterStarts) {
+      const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+      clusterStarts = [];
+      let cp = 0;
+      for (const { segment } of segmenter.segment(text().chars.join(""))) {
+        clusterStarts.push(cp);
+        cp += Array.from(segment).length; // code points, not UTF-16 units
+      }
+      clusterStarts.push(cp);
+    }
+    return clusterStarts;
+  }
+
+  // [start, end] widened to whole grapheme clusters: start to the boundary at or before it,
+  // end to the boundary at or after it.
+  function snapToGraphemes(start, end) {
+    const bounds = graphemeBoundaries();
+    const firstAtOrAfter = (cp) => {
+      let low = 0;
+      let high = bounds.length - 1;
+      while (low < high) {
+        const middle = (low + high) >> 1;
+        if (bounds[middle] < cp) low = middle + 1;
+        else high = middle;
+      }
+      return low;
+    };
+    const startIndex = firstAtOrAfter(start);
+    const snappedStart = bounds[startIndex] === start ? start : bounds[startIndex - 1];
+    return [snappedStart, bounds[firstAtOrAfter(end)]];
+  }
+
+  // Mirrors annotations.text.snap_to_words: trim white space, extend to whole words; then
+  // to whole grapheme clusters (a word's edge can fall inside one: "#️⃣5" holds the marks
+  // U+FE0F and U+20E3, word characters, after the "#", which is not).
   function snapToWords(start, end) {
     const { chars } = text();
     while (start < end && isSpace(chars[start])) start++;
@@ -44,7 +85,7 @@
     if (start === end) return [start, end];
     while (start > 0 && isWordChar(chars[start - 1]) && isWordChar(chars[start])) start--;
     while (end < chars.length && isWordChar(chars[end]) && isWordChar(chars[end - 1])) end++;
-    return [start, end];
+    return snapToGraphemes(start, end);
   }
 
   // DOM position -> code-point offset into the body (what Python indexes by).
@@ -214,6 +255,7 @@
 
   let keyboard = null; // {anchor: [start, end], focus: [start, end]} in code points
 
+  // The next (or previous) word from `cp`, as whole grapheme clusters.
   function wordFrom(cp, direction) {
     const { chars } = text();
     let index = cp;
@@ -222,13 +264,13 @@
       if (index >= chars.length) return null;
       let end = index;
       while (end < chars.length && isWordChar(chars[end])) end++;
-      return [index, end];
+      return snapToGraphemes(index, end);
     }
     while (index > 0 && !isWordChar(chars[index - 1])) index--;
     if (index <= 0) return null;
     let start = index;
     while (start > 0 && isWordChar(chars[start - 1])) start--;
-    return [start, index];
+    return snapToGraphemes(start, index);
   }
 
   function wordAround(cp) {
