@@ -9,10 +9,13 @@ import time
 from datetime import datetime, timedelta
 
 import pytest
+from django.test import RequestFactory
 from playwright.sync_api import expect
 
 from annotations import workflow
+from annotations.inputs import BadInput
 from annotations.models import Annotation, Kind, State
+from annotations.views.site import bad_request
 from tests.factories import ArticleFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -301,6 +304,30 @@ def test_a_stale_edit_is_refused_with_a_clear_message(logged_in_page, annotator)
     expect(page.locator("#id_claimant")).to_have_value("Other tab")
     claim.refresh_from_db()
     assert claim.claimant == "Other tab" and claim.version == 2
+
+
+def test_a_request_refused_as_bad_input_shows_why(logged_in_page, annotator):
+    article = ArticleFactory(body=BODY)
+    claim = workflow.annotation_create(
+        article=article, author=annotator, kind=Kind.CLAIM, start=0, end=5, exact="Party"
+    )
+    # The answer of a strict input parser (annotations.inputs) to a mangled form: the 400
+    # page. Served through a route, so the test does not depend on which view checks what.
+    refusal = bad_request(
+        RequestFactory().post("/"), BadInput("version must be a whole number written with 0-9.")
+    ).content.decode()
+    page = logged_in_page(annotator)
+    page.route(
+        f"**/annotate/{claim.pk}/attributes/",
+        lambda route: route.fulfill(status=400, content_type="text/html", body=refusal),
+    )
+    page.goto(f"/articles/{article.pk}/?a={claim.pk}")
+    page.fill("#id_claimant", "Someone")
+    page.click("#save-attributes")
+
+    status = page.locator("#annotate-status")
+    expect(status).to_have_text("Refused: version must be a whole number written with 0-9.")
+    expect(page.locator("#id_claimant")).to_have_value("Someone")  # the panel stays as it was
 
 
 VIOLATIONS = """

@@ -649,10 +649,21 @@
       } else {
         say(detail.xhr.status === 403 ? "Your role does not allow this." : "That was refused.");
       }
+    } else if (detail.xhr.status === 400 && elt && root.contains(elt)) {
+      const reason = badRequestReason(detail.xhr.responseText);
+      say(reason ? `Refused: ${reason}` : "That was refused. Reload the page and try again.");
     } else if (detail.xhr.status >= 400 && elt && root.contains(elt)) {
       say("Something went wrong on the server. Reload the page to see what was saved.");
     }
   });
+
+  // A strict input parser refused the request (400): the answer is the error page, whose
+  // first paragraph says which input and why. Parsed inert: DOMParser runs no scripts.
+  function badRequestReason(html) {
+    const page = new DOMParser().parseFromString(html || "", "text/html");
+    const reason = page.querySelector(".error-card p");
+    return reason ? reason.textContent.trim() : "";
+  }
 
   document.addEventListener("htmx:afterSettle", (event) => {
     markCurrent();
