@@ -36,7 +36,48 @@
     return cache;
   }
 
-  // Mirrors annotations.text.snap_to_words: trim white space, extend to whole words.
+  // Code-point offsets where a grapheme cluster (what a reader sees as one character: a flag,
+  // an emoji ZWJ sequence, a letter with its combining marks) starts, and the body's end.
+  // A span must not start or end inside one: the server refuses half a character. Counted
+  // once, as the body never changes.
+  let clusterStarts = null;
+
+  function graphemeBoundaries() {
+    if (!clusterStarts) {
+      const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+      clusterStarts = [];
+      let cp = 0;
+      for (const { segment } of segmenter.segment(text().chars.join(""))) {
+        clusterStarts.push(cp);
+        cp += Array.from(segment).length; // code points, not UTF-16 units
+      }
+      clusterStarts.push(cp);
+    }
+    return clusterStarts;
+  }
+
+  // [start, end] widened to whole grapheme clusters: start to the boundary at or before it,
+  // end to the boundary at or after it.
+  function snapToGraphemes(start, end) {
+    const bounds = graphemeBoundaries();
+    const firstAtOrAfter = (cp) => {
+      let low = 0;
+      let high = bounds.length - 1;
+      while (low < high) {
+        const middle = (low + high) >> 1;
+        if (bounds[middle] < cp) low = middle + 1;
+        else high = middle;
+      }
+      return low;
+    };
+    const startIndex = firstAtOrAfter(start);
+    const snappedStart = bounds[startIndex] === start ? start : bounds[startIndex - 1];
+    return [snappedStart, bounds[firstAtOrAfter(end)]];
+  }
+
+  // Mirrors annotations.text.snap_to_words: trim white space, extend to whole words; then
+  // to whole grapheme clusters (a word's edge can fall inside one: "#️⃣5" holds the marks
+  // U+FE0F and U+20E3, word characters, after the "#", which is not).
   function snapToWords(start, end) {
     const { chars } = text();
     while (start < end && isSpace(chars[start])) start++;
@@ -44,7 +85,7 @@
     if (start === end) return [start, end];
     while (start > 0 && isWordChar(chars[start - 1]) && isWordChar(chars[start])) start--;
     while (end < chars.length && isWordChar(chars[end]) && isWordChar(chars[end - 1])) end++;
-    return [start, end];
+    return snapToGraphemes(start, end);
   }
 
   // DOM position -> code-point offset into the body (what Python indexes by).
@@ -135,6 +176,7 @@
   }
 
   function create(kind) {
+    cancelPendingOpen(); // the new annotation opens in the panel, not one clicked just before
     const form = document.getElementById("create-form");
     if (!form) {
       say("Your role may not create annotations.");
@@ -162,6 +204,7 @@
   }
 
   function markAttribution() {
+    cancelPendingOpen();
     const form = document.getElementById("attribution-form");
     if (!form) {
       say("Open one of your draft quotations first, then select its “X said”.");
@@ -212,6 +255,7 @@
 
   let keyboard = null; // {anchor: [start, end], focus: [start, end]} in code points
 
+  // The next (or previous) word from `cp`, as whole grapheme clusters.
   function wordFrom(cp, direction) {
     const { chars } = text();
     let index = cp;
@@ -220,13 +264,13 @@
       if (index >= chars.length) return null;
       let end = index;
       while (end < chars.length && isWordChar(chars[end])) end++;
-      return [index, end];
+      return snapToGraphemes(index, end);
     }
     while (index > 0 && !isWordChar(chars[index - 1])) index--;
     if (index <= 0) return null;
     let start = index;
     while (start > 0 && isWordChar(chars[start - 1])) start--;
-    return [start, index];
+    return snapToGraphemes(start, index);
   }
 
   function wordAround(cp) {
@@ -281,9 +325,24 @@
   function showKeyboardSelection() {
     const { anchor, focus } = keyboard;
     selectSpan(Math.min(anchor[0], focus[0]), Math.max(anchor[1], focus[1]));
-    const [node] = domPosition(focus[0]);
-    const seg = node.parentElement.closest(".seg");
-    if (seg) seg.scrollIntoView({ block: "nearest" });
+    reveal(focus[0], focus[1]);
+  }
+
+  // Scroll the window just enough to show the words [start, end) with two lines of context.
+  // Not scrollIntoView() on their segment: text without annotations is one segment that can
+  // run over many paragraphs, taller than the window, and "nearest" then never moves.
+  function reveal(start, end) {
+    const range = document.createRange();
+    range.setStart(...domPosition(start));
+    range.setEnd(...domPosition(end));
+    const line = Array.from(range.getClientRects()).find((rect) => rect.width > 0);
+    if (!line) return;
+    const lineHeight = parseFloat(getComputedStyle(bodyEl()).lineHeight) || line.height;
+    const margin = Math.min(2 * lineHeight, window.innerHeight / 4);
+    if (line.top < margin) window.scrollBy(0, line.top - margin);
+    else if (line.bottom > window.innerHeight - margin) {
+      window.scrollBy(0, line.bottom - window.innerHeight + margin);
+    }
   }
 
   function keyboardSelect(event) {
@@ -345,7 +404,7 @@
       item.scrollIntoView({ block: "nearest" });
       if (focusItem) item.querySelector("a").focus({ preventScroll: true });
     }
-    if (first) showCard([id], first.getBoundingClientRect());
+    if (first) showCard([id], first);
   }
 
   function step(direction) {
@@ -381,11 +440,13 @@
     openPanel(id, { focus: true });
   }
 
-  // Hover card: kind, author, state and attributes of every span under the pointer.
+  // Hover card: kind, author, state and attributes of every span under the pointer, copied
+  // from the list rows (so it is as fresh as the list: refreshCard() after every swap).
   const card = document.getElementById("hover-card");
   const CARD_LIMIT = 5;
+  const CARD_GAP = 12;
 
-  function showCard(ids, rect) {
+  function showCard(ids, seg) {
     const summaries = ids.slice(0, CARD_LIMIT)
       .map((id) => document.querySelector(`#ann-${CSS.escape(id)} .ann-summary`))
       .filter(Boolean)
@@ -402,19 +463,43 @@
     }
     card.replaceChildren(...summaries);
     card.hidden = false;
+    placeCard(seg);
+  }
+
+  // The card must not hide the text being read. It goes beside the text column, level with
+  // the line under the pointer (over the side column's edge if need be: the eyes are on the
+  // text); where the window is too narrow for that, above the segment (text already read),
+  // and below the pointer's line only when there is no room above.
+  function placeCard(seg) {
     const width = card.offsetWidth;
     const height = card.offsetHeight;
-    const left = Math.max(8, Math.min(rect.left, window.innerWidth - width - 8));
-    const below = rect.bottom + 8;
+    const lines = Array.from(seg.getClientRects()).filter((rect) => rect.width > 0);
+    if (!lines.length) lines.push(seg.getBoundingClientRect());
+    const y = hovered === seg && pointer ? pointer[1] : null;
+    const line = lines.find((rect) => y !== null && rect.top <= y && y <= rect.bottom) || lines[0];
+    const column = bodyEl().getBoundingClientRect();
+    const fit = (value, low, high) => Math.max(low, Math.min(value, high));
+    let left;
+    let top;
+    if (column.right + CARD_GAP + width <= window.innerWidth - 8) {
+      left = column.right + CARD_GAP;
+      top = fit(line.top, 8, window.innerHeight - height - 8);
+    } else {
+      left = fit(lines[0].left, 8, window.innerWidth - width - 8);
+      const above = lines[0].top - CARD_GAP - height;
+      top = above >= 8 ? above : line.bottom + CARD_GAP;
+    }
     card.style.left = `${left}px`;
-    card.style.top = `${below + height > window.innerHeight ? rect.top - height - 8 : below}px`;
+    card.style.top = `${top}px`;
   }
 
   function hideCard() {
     card.hidden = true;
   }
 
-  let hovered = null;
+  let hovered = null; // the highlighted segment under the pointer
+  let pointer = null; // last pointer position, to find what is under it after a scroll or swap
+
   function setHover(seg) {
     if (hovered === seg) return;
     document.querySelectorAll(".seg.is-hover").forEach((el) => el.classList.remove("is-hover"));
@@ -426,10 +511,26 @@
     const ids = seg.dataset.ids.split(" ");
     const innermost = ids[ids.length - 1];
     segmentsOf(innermost).forEach((el) => el.classList.add("is-hover"));
-    showCard(ids.slice().reverse(), seg.getBoundingClientRect());
+    showCard(ids.slice().reverse(), seg);
   }
 
-  let pointer = null; // last pointer position, to find what is under it after a scroll
+  // After a scroll or a swap the text under a still pointer moved or was replaced, and no
+  // mouseover says so: show what is there now, from the new list rows, or nothing.
+  function refreshCard() {
+    if (hovered && pointer) {
+      const under = document.elementFromPoint(...pointer);
+      hovered = null;
+      setHover((under && under.closest("#article-body .seg.on")) || null);
+    } else if (!card.hidden) {
+      const first = current && segmentsOf(current)[0];
+      if (first) showCard([current], first);
+      else hideCard();
+    }
+  }
+
+  document.addEventListener("mousemove", (event) => {
+    pointer = [event.clientX, event.clientY];
+  }, { passive: true });
   document.addEventListener("mouseover", (event) => {
     pointer = [event.clientX, event.clientY];
     const seg = event.target.closest && event.target.closest("#article-body .seg.on");
@@ -438,20 +539,16 @@
   let scrollFrame = 0;
   window.addEventListener("scroll", () => {
     cancelAnimationFrame(scrollFrame);
-    scrollFrame = requestAnimationFrame(() => {
-      if (hovered && pointer) {
-        // The text moved under the pointer: show what is there now.
-        const under = document.elementFromPoint(...pointer);
-        hovered = null;
-        setHover((under && under.closest("#article-body .seg.on")) || null);
-      } else if (!card.hidden && current) {
-        const first = segmentsOf(current)[0];
-        if (first) showCard([current], first.getBoundingClientRect());
-      }
-    });
+    scrollFrame = requestAnimationFrame(refreshCard);
   }, { passive: true });
 
-  // A click (not a drag) on highlighted text opens its innermost annotation.
+  // A click (not a drag) on highlighted text opens its innermost annotation, once it is
+  // clear that no double click follows (that selects a word). Whether it was a drag is
+  // decided now: a drag ends with a selection. Asked later, the answer can be wrong: a
+  // create (c/n/q) may have swapped the body meanwhile, and the selection with it.
+  let pendingOpen = 0;
+  const cancelPendingOpen = () => clearTimeout(pendingOpen);
+
   document.addEventListener("click", (event) => {
     const link = event.target.closest(".ann-open");
     if (link) {
@@ -480,22 +577,17 @@
       document.getElementById("shortcut-help").showModal();
       return;
     }
+    cancelPendingOpen();
     const seg = event.target.closest("#article-body .seg.on");
-    if (seg && event.detail === 1) {
-      // Wait out a double click: that selects a word, it does not open anything.
-      clearTimeout(clickTimer);
-      clickTimer = setTimeout(() => {
-        if (selectionInBody()) return;
-        const ids = seg.dataset.ids.split(" ");
-        const id = ids[ids.length - 1];
+    if (seg && event.detail === 1 && !selectionInBody()) {
+      const ids = seg.dataset.ids.split(" ");
+      const id = ids[ids.length - 1];
+      pendingOpen = setTimeout(() => {
         setCurrent(id);
         openPanel(id);
       }, 260);
-    } else if (event.detail > 1) {
-      clearTimeout(clickTimer);
     }
   });
-  let clickTimer = 0;
 
   // ---- Live updates: never swap the body under a selection being made ----
 
@@ -503,6 +595,7 @@
   let deferred = false;
 
   document.addEventListener("mousedown", (event) => {
+    cancelPendingOpen(); // a second press: a double click or a new selection
     if (event.button === 0 && event.target.closest && event.target.closest("#article-body")) {
       pointerSelecting = true;
       hideCard();
@@ -556,13 +649,27 @@
       } else {
         say(detail.xhr.status === 403 ? "Your role does not allow this." : "That was refused.");
       }
+    } else if (detail.xhr.status === 400 && elt && root.contains(elt)) {
+      const reason = badRequestReason(detail.xhr.responseText);
+      say(reason ? `Refused: ${reason}` : "That was refused. Reload the page and try again.");
     } else if (detail.xhr.status >= 400 && elt && root.contains(elt)) {
       say("Something went wrong on the server. Reload the page to see what was saved.");
     }
   });
 
+  // A strict input parser refused the request (400): the answer is the error page, whose
+  // first paragraph says which input and why. Parsed inert: DOMParser runs no scripts.
+  function badRequestReason(html) {
+    const page = new DOMParser().parseFromString(html || "", "text/html");
+    const reason = page.querySelector(".error-card p");
+    return reason ? reason.textContent.trim() : "";
+  }
+
   document.addEventListener("htmx:afterSettle", (event) => {
     markCurrent();
+    if (["article-body", "annotation-list"].includes(event.target.id)) {
+      refreshCard(); // the card copies list rows and points at segments: both were replaced
+    }
     const elt = event.detail.requestConfig && event.detail.requestConfig.elt;
     const panel = document.getElementById("panel");
     const swappedPanel = event.detail.target && event.detail.target.id === "panel";
