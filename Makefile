@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 # Development settings for every command run in this tree (see "$(ENV_FILE):" below).
 ENV_FILE := .env
 
-.PHONY: run test test-fast lint bench chromium postgres clean
+.PHONY: run test test-fast lint bench chromium redis postgres clean
 
 # Find a Python >= 3.12: the pyenv pin in .python-version first, then any python3.1x.
 $(PY):
@@ -63,11 +63,11 @@ run: $(VENV)/.installed-runtime $(ENV_FILE)
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: $(VENV)/.installed-dev chromium
+test: $(VENV)/.installed-dev chromium redis
 	$(PYTEST) -q
 
 # Everything but the browser tests, for quick loops.
-test-fast: $(VENV)/.installed-dev
+test-fast: $(VENV)/.installed-dev redis
 	$(PYTEST) -q -m "not e2e"
 
 lint: $(VENV)/.installed-dev
@@ -77,6 +77,15 @@ lint: $(VENV)/.installed-dev
 # Benchmarks: every bench/bench_*.py, each on its own throwaway database; medians, not asserts.
 bench: $(VENV)/.installed-dev
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+# The production cache; one test checks that two workers share the login throttle through it.
+redis:
+	@if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then \
+	  command -v redis-server >/dev/null || { echo "Tests need Redis on 127.0.0.1:6379 (apt-get install redis-server)" >&2; exit 1; }; \
+	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null; \
+	  for i in $$(seq 1 30); do (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && exit 0; sleep 0.2; done; \
+	  echo "Redis did not start" >&2; exit 1; \
+	fi
 
 postgres:
 	@pg_isready -q -h 127.0.0.1 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
