@@ -19,8 +19,8 @@ from .factories import AnnotationFactory, ArticleFactory, UserFactory, verified_
 
 pytestmark = pytest.mark.django_db
 
-VOCABULARY = Path("/work/shared/conformance/claimreview/schemaorg-30.0-vocab-compact.json")
-EXAMPLES = Path("/work/shared/conformance/claimreview")
+EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "conformance" / "claimreview"
+VOCABULARY = EXAMPLES / "schemaorg-30.0-vocab-compact.json"
 LITERAL_RANGES = {"Text", "URL", "Date", "DateTime", "Number", "Integer", "Float", "Boolean"}
 
 

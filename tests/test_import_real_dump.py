@@ -1,4 +1,4 @@
-"""Acceptance on the real news dump in ../shared/corpus: every article it holds, no more.
+"""Acceptance on the real news dump (tests/fixtures/corpus): every article it holds, no more.
 
 Its README says where each article starts; the 20 titles below were counted by hand:
 18 teasers closed by `Continue reading`, one short article shown whole between two
@@ -13,7 +13,7 @@ from annotations.importers import decode, import_path, parse_dump
 from annotations.models import Article, ImportBatch
 from annotations.text import normalise_body
 
-DUMP = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "news-dump.txt"
+DUMP = Path(__file__).resolve().parent / "fixtures" / "corpus" / "news-dump.txt"
 
 TITLES = [
     "China and LAC countries bound by a shared commitment to justice and a common pursuit "
@@ -47,7 +47,7 @@ CONTINUE = "Continue reading "
 
 @pytest.fixture(scope="module")
 def lines() -> list[str]:
-    assert DUMP.is_file(), f"the shared corpus is missing: {DUMP}"
+    assert DUMP.is_file(), f"the corpus fixture is missing: {DUMP}"
     return decode(DUMP.read_bytes(), filename=DUMP.name).split("\n")
 
 
