@@ -13,18 +13,18 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` need row locks: run them only where the database is PostgreSQL.
+    """Tests marked `postgres` (row locks) or `sqlite` (its storage) run only on that database.
 
-    They are deselected, not skipped, on SQLite: CI runs the suite again on PostgreSQL.
+    They are deselected, not skipped: CI runs the suite on SQLite and again on PostgreSQL,
+    so each runs in one of the two.
     """
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        return
-    deselected = [item for item in items if item.get_closest_marker("postgres")]
+    other = "sqlite" if connection.vendor == "postgresql" else "postgres"
+    deselected = [item for item in items if item.get_closest_marker(other)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+        items[:] = [item for item in items if not item.get_closest_marker(other)]
 
 
 @pytest.fixture(autouse=True)

@@ -67,10 +67,9 @@ def test_values_that_differ_only_past_the_fifteenth_digit_are_told_apart_by_a_lo
     assert list(found) == [whole]
 
 
+@pytest.mark.sqlite
 @pytest.mark.django_db
 def test_sqlite_stores_the_value_as_canonical_text():
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite's column type")
     annotation = number("518400000000.0000000001")
     number("-0", article=annotation.article, author=annotation.author)
 
