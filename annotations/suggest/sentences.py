@@ -23,7 +23,9 @@ SENTENCE_FINAL_ABBREVIATIONS = frozenset({"etc", "am", "pm", "inc", "ltd"})
 OPENING = "“‘\"'«„(["
 CLOSING = "”’\"'»)]"
 
-_CANDIDATE = re.compile(r"[.!?…]+[" + re.escape(CLOSING) + r"]*(?=\s+[" + re.escape(OPENING) + r"]*[\w])")
+_CANDIDATE = re.compile(
+    r"[.!?…]+[" + re.escape(CLOSING) + r"]*(?=\s+[" + re.escape(OPENING) + r"]*[\w])"
+)
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 
 
