@@ -391,7 +391,7 @@ def _head_noun(body: str, position: int) -> str:
         lower = word.lower()
         if lower in FUNCTION_WORDS or lower in ADVERBS or lower in MONTHS or lower in SCALES:
             break
-        if words and lower.endswith(("ed", "ing")) and not _looks_plural(words[-1]):
+        if words and (lower.endswith("ed") or (lower.endswith("ing") and _looks_plural(words[-1]))):
             break  # "first visit occurred", "1.5 billion people marching"
         if not words and lower.endswith(("ed", "ing")):
             following = _TOKEN_AFTER.match(body, token.end())
@@ -504,7 +504,7 @@ def _at(body: str, position: int) -> _Match | None:
             details = {"low": Decimal(low), "high": Decimal(high)}
             return _Match(start, end, "range", unit="year", details=details)
         if shape == "decade":
-            if _glued_to_a_word(body, start, start + 4):
+            if _glued_to_a_word(body, start, start) or (end < len(body) and body[end].isalnum()):
                 continue
             return _Match(start, end, "year", Decimal(match["decade"]), unit="decade")
         if shape == "vague":

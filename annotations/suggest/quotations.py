@@ -43,7 +43,7 @@ SPEECH_VERBS = frozenset(
     observes wrote writes declared declares remarked explained explains warned warns argued
     argues insisted insists emphasised emphasized emphasises emphasizes underlined underscored
     highlighted recalled affirmed reaffirmed asserted commented continued concluded replied
-    responded asked announced reiterated acknowledged admitted proclaimed urged""".split()
+    responded asked announced reiterated acknowledged admitted proclaimed urged quoted""".split()
 )
 MULTIWORD_VERBS = ("pointed out", "points out", "went on to say", "said in a statement")
 INVERTING_VERBS = frozenset("said says added noted wrote asked replied continued explained".split())
@@ -256,6 +256,15 @@ _TITLED_NAME = re.compile(
 )
 
 
+# "Maria Isabel Salvador, Special Representative of …": a name, then its title.
+_APPOSITIVE_TITLE = re.compile(
+    r"(?<![\w’'-])(?P<name>[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+){1,3}),\s+(?:the\s+)?"
+    r"(?:Special|President|Prime|Minister|Foreign|Secretary|Ambassador|Head|Chair|Director|"
+    r"Mayor|Governor|spokesperson|spokesman|minister|president|ambassador|head|leader|the\s+"
+    r"(?:engineer|organiser|president|minister|head|leader|director|chair))\b"
+)
+
+
 def people(body: str) -> list[tuple[int, str]]:
     """(position, fullest name) of every mention of a person in `body`, in text order.
 
@@ -264,6 +273,8 @@ def people(body: str) -> list[tuple[int, str]]:
     "Núñez"), is a mention of the same person.
     """
     names: list[str] = []
+    for match in _APPOSITIVE_TITLE.finditer(body):
+        names.append(match["name"])
     for match in _TITLED_NAME.finditer(body):
         name = match["name"].split()
         # Stop the name at a title word or a word that is not part of it ("Xi Jinping held").
@@ -500,8 +511,12 @@ def find_attribution(
     paragraph_end = body.find("\n", end)
     paragraph_end = len(body) if paragraph_end == -1 else paragraph_end
     candidates = []
-    # After the closing mark: "…,” said X." / "…,” X told reporters."
+    # After the closing mark: "…,” said X." / "…,” X told reporters." Not when the
+    # quotation closed its sentence and a new one starts ("…everybody.” Speaking, he…").
     after_end = _clause_end(body, end, paragraph_end)
+    closed = re.search(r"[.!?…][”\"»’]*$", body[start:end]) is not None
+    if closed and re.match(r"\s*[A-Z“\"«]", body[end:paragraph_end]):
+        after_end = end
     for verb in _VERB_PATTERN.finditer(body, end, after_end):
         found = _read(body, verb, end, after_end, mentions, after=True)
         if found:
@@ -559,7 +574,7 @@ def _lead_in_speaker(body, clause_start, start, mentions) -> Attribution | None:
         written = re.match(r"[\w’'\-]+(?:\s+[A-Z][\w’'\-]+)*", rest).group()
         if re.match(r",?\s+[a-z]", rest[len(written) :]):
             return Attribution(name, written, "", at, at + len(written))
-    first = re.match(r"\s*(He|She)\b", text)
+    first = re.match(r"\s*(He|She)\b", text) or re.search(r"\b([Hh]is|[Hh]er)\b", text)
     if first:
         resolved = _last_person_before(clause_start + first.start(1), mentions)
         if resolved:
@@ -636,6 +651,8 @@ def find_quotations(body: str, include_terms: bool = False) -> list[Proposal]:
             between = body[previous_end:start]
             if "\n\n" not in between and len(between) < 200:
                 attribution = previous
+        if attribution is None and not term:
+            attribution = _speaker_of_previous_paragraph(body, start, mentions)
         if term and not include_terms:
             continue
         if term:
@@ -673,6 +690,26 @@ def find_quotations(body: str, include_terms: bool = False) -> list[Proposal]:
         if not term:
             previous, previous_end = attribution, end
     return proposals
+
+
+def _speaker_of_previous_paragraph(body, start, mentions) -> Attribution | None:
+    """A paragraph that is all quotation, right after a paragraph of reported speech ("He
+    went on to say that …"), is the same speaker's: the news convention for a speech."""
+    line_start = body.rfind("\n", 0, start) + 1
+    if body[line_start:start].strip():
+        return None
+    previous_end = line_start - 1
+    while previous_end > 0 and body[previous_end - 1].isspace():
+        previous_end -= 1
+    previous_start = body.rfind("\n", 0, previous_end) + 1
+    first_sentence_end = _clause_end(body, previous_start, previous_end)
+    if "“" in body[previous_start:first_sentence_end]:
+        return None
+    for verb in _VERB_PATTERN.finditer(body, previous_start, first_sentence_end):
+        found = _read(body, verb, previous_start, first_sentence_end, mentions, after=False)
+        if found:
+            return found
+    return None
 
 
 # ---- Prefills of the annotate form (a span the annotator selected) ----

@@ -14,7 +14,7 @@ import re
 ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sr jr st mt no nos vs etc eg ie al approx dept est fig gen gov lt col
     capt sgt rep sen pres hon rev inc ltd co corp jan feb mar apr jun jul aug sep sept oct nov
-    dec us uk un eu cf ca pp vol art para sec""".split()
+    dec cf ca pp vol art para sec""".split()
 )
 # Abbreviations that usually end a sentence before a capital ("at 5 p.m. Then…"); "U.S."
 # and "U.N." do not: a name follows them more often than a new sentence.
