@@ -164,10 +164,11 @@ def evaluate_numbers(articles, show_errors: bool) -> None:
         proposals = {(p.start, p.end): p for p in find_numbers(article.body)}
         gold_total += len(gold)
         predicted_total += len(proposals)
-        for span, proposal in proposals.items():
+        for proposal in proposals.values():
             per_type[proposal.details["type"]][1] += 1
         for span, (kind, value, _unit, _qualifier, counts) in gold.items():
             per_type[kind][2] += 1
+            written = repr(article.body[span[0] : span[1]])
             proposal = proposals.get(span)
             if proposal is None:
                 if show_errors:
@@ -177,18 +178,14 @@ def evaluate_numbers(articles, show_errors: bool) -> None:
             if proposal.details["type"] == kind:
                 per_type[kind][0] += 1
             elif show_errors:
-                print(
-                    f"    type {article.body[span[0] : span[1]]!r}: {proposal.details['type']} not {kind}"
-                )
+                print(f"    type {written}: {proposal.details['type']} not {kind}")
             if value != "-" or kind == "vague":
                 values_total += 1
                 predicted_value = value_key(kind, proposal)
                 if same_value(value, predicted_value):
                     values_right += 1
                 elif show_errors:
-                    print(
-                        f"    value {article.body[span[0] : span[1]]!r}: {predicted_value} not {value}"
-                    )
+                    print(f"    value {written}: {predicted_value} not {value}")
             if counts != "-":
                 counts_total += 1
                 if proposal.attributes["number_counts"] == counts:
@@ -254,9 +251,8 @@ def evaluate_quotations(articles, show_errors: bool) -> None:
         if show_errors:
             for proposal in proposals:
                 if id(proposal) not in used:
-                    print(
-                        f"    extra quotation {article.body[proposal.start : proposal.start + 50]!r}"
-                    )
+                    extra = article.body[proposal.start : proposal.start + 50]
+                    print(f"    extra quotation {extra!r}")
     print(f"  quotations (exact span)  {prf(exact, predicted_total, gold_total)}")
     print(f"  quotations (overlap≥50%) {prf(overlapping, predicted_total, gold_total)}")
     print(f"  speaker exactly right    {ratio(speakers_right, speakers_total)}")

@@ -262,7 +262,7 @@ _SHAPES = [
     # "ninth", "Fourth"
     ("ordinal_word", re.compile(rf"\b(?P<word>{_alternation(ORDINAL_WORDS)})\b", re.IGNORECASE)),
     # "17,000", "518.4", "-3.5"
-    ("figure", re.compile(rf"(?P<sign>[-−–](?=\d))?(?P<figure>{_FIGURE})")),
+    ("figure", re.compile(rf"(?P<figure>{_FIGURE})")),
     # "twenty-five", "ten", "a dozen", "a hundred", "one hundred"
     (
         "cardinal_word",
@@ -561,11 +561,11 @@ def _at(body: str, position: int) -> _Match | None:
             value = _decimal(match["figure"])
             if value is None:
                 continue
-            if match["sign"]:
-                if start > 0 and (body[start - 1].isalnum()):
-                    start += 1  # "2025-2027" is a range, handled above; "10-3" keeps 3
-                else:
-                    value = -value
+            # A minus sign before the figure, not a hyphen inside a word or a range ("2025-2027"
+            # is read above): "-3.5%", "a fall of −2".
+            if start > 0 and body[start - 1] in "-−" and (start == 1 or body[start - 2].isspace()):
+                start -= 1
+                value = -value
             figure = match["figure"]
             if re.fullmatch(_YEAR, figure) and not _counts_after(body, end):
                 return _Match(start, end, "year", value, unit="year")

@@ -395,6 +395,14 @@ def _subject_before(body: str, clause_start: int, verb_start: int):
         role, name = split_title(texts)
         if name and name.split()[0].lower() not in DETERMINERS | PRONOUNS:
             start = clause_start + taken[0].start()
+            if not role:
+                # "President of Cuba, Miguel Díaz-Canel observed": the role before a comma.
+                before = re.search(
+                    r"((?:[A-Z][\w’'-]*|of|the)(?:\s+(?:[A-Z][\w’'-]*|of|the))*),\s*$",
+                    clause[: taken[0].start()],
+                )
+                if before and _role_like(before.group(1).split()):
+                    role = before.group(1)
             return (role, name, clause[taken[0].start() : taken[-1].end()], start)
         if role and not name:
             # "the Brazilian President said": a role alone speaks; keep it as written.
@@ -436,6 +444,12 @@ def _subject_after(body: str, verb_end: int, limit: int):
             taken.append(word)
         elif not taken and word.group().lower() in LOWER_ROLE_WORDS | DETERMINERS:
             taken.append(word)
+        elif (
+            word.group().lower() == "of"
+            and taken
+            and any(t.group().lower() in TITLE_WORDS for t in taken)
+        ):
+            taken.append(word)  # "the President of Brazil"
         elif taken and taken[0].group().lower() in DETERMINERS and len(taken) < 4:
             if word.group().lower() in ("of", "to", "for", "in", "on", "at", "that"):
                 break
