@@ -57,8 +57,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"after  ({model.version}): " + _figures(after))
         output.write_text(
-            json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-            + "\n",
+            json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n",
             encoding="utf-8",
         )
         self.stdout.write(f"Wrote {output}")
