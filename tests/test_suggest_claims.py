@@ -52,7 +52,6 @@ def test_find_claims_proposes_check_worthy_sentences_with_their_offsets():
 
 def test_the_plain_python_scores_equal_scikit_learn_s():
     pytest.importorskip("sklearn")
-    from scipy.sparse import hstack
     from sklearn.linear_model import LogisticRegression
 
     sentences = [sentence for sentence, _ in SAMPLE]
@@ -61,12 +60,12 @@ def test_the_plain_python_scores_equal_scikit_learn_s():
     model = claims.CheckworthyModel(document)
 
     vectorizers = claims._vectorizers()
-    matrix = hstack([v.fit_transform(sentences) for v in vectorizers.values()]).tocsr()
+    matrix = claims.feature_matrix(vectorizers, sentences, fit=True)
     classifier = LogisticRegression(
         C=claims.REGULARISATION_C, class_weight="balanced", max_iter=5000
     ).fit(matrix, labels)
     probe = [FACTUAL, OPINION, "Exports rose 7 percent to US$518.4 billion."]
-    probe_matrix = hstack([v.transform(probe) for v in vectorizers.values()]).tocsr()
+    probe_matrix = claims.feature_matrix(vectorizers, probe, fit=False)
     expected = classifier.predict_proba(probe_matrix)[:, 1]
     for sentence, probability in zip(probe, expected, strict=True):
         assert model.score(sentence) == pytest.approx(probability, abs=1e-4)
@@ -82,6 +81,21 @@ def test_training_is_deterministic_and_takes_extra_labelled_sentences():
     with_extra = claims.train_model(sentences, labels, extra=extra)
     assert with_extra["trained_on"] == {"sentences": 14, "check_worthy": 7}
     assert with_extra["version"] != json.loads(first)["version"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Trade reached US$518.4 billion in 2024.", 1.0),
+        ("The forum met on May 13.", 1.0),
+        ("It saved hundreds of millions of lives.", 1.0),
+        ("The two sides held talks.", 0.0),  # a small number word is no figure
+        ("The first visit was a success.", 0.0),
+        ("Unity is our glorious tradition.", 0.0),
+    ],
+)
+def test_has_figure_uses_the_numbers_engine(sentence, expected):
+    assert claims.has_figure(sentence) == expected
 
 
 def test_training_needs_both_labels():

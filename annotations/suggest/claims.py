@@ -1,7 +1,8 @@
 """Check-worthy claims: each sentence of a body scored by a linear model of its words.
 
 The model is TF-IDF over word 1–2-grams and character 1–5-grams (within words, digits
-folded to "0" so "17,000" and "3,500" look alike) with a logistic regression, trained by
+folded to "0" so "17,000" and "3,500" look alike) plus one feature, "the numbers engine
+finds a figure here" (`has_figure`), with a logistic regression, trained by
 `train_model` with scikit-learn on the ClaimBuster sentences shipped in `data/` (see
 data/README.md for provenance and licence). The fitted model is shipped as JSON (term ->
 idf and weight), and `CheckworthyModel` scores with plain Python: the runtime needs neither
@@ -19,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
+from .numbers import find_numbers
 from .proposal import Proposal
 from .sentences import split_sentences
 
@@ -31,8 +33,11 @@ TEST_PATH = DATA / "claimbuster-spotter_two_class_test.json.gz"
 # weights, so 0.5 is where it finds both classes equally likely).
 THRESHOLD = 0.5
 
-# The feature set and regularisation chosen by 5-fold cross-validation on the training
-# file only (average precision 0.848 ± 0.01; the test file was not used to choose).
+# The n-grams and regularisation chosen by 5-fold cross-validation on the training file
+# only (average precision 0.848 ± 0.01; the test file was not used to choose). `has_figure`
+# leaves that figure as it was (0.846) and lifts the news DEV sentences from 0.86 to 0.91:
+# debates say "17 new taxes" where news says "seventeen"; its weight is learned from
+# ClaimBuster like every other.
 WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (1, 5)
 WORD_MIN_DF = 2
@@ -83,6 +88,22 @@ def _word_char_ngrams(word: str, low: int, high: int) -> tuple[str, ...]:
 ANALYZERS = {"word": word_ngrams, "char": char_ngrams}
 
 
+def has_figure(sentence: str) -> float:
+    """1.0 when the sentence holds a figure: digits, a date, money, a percentage, a range or
+    a vague quantity ("hundreds of millions"); small number words ("the two sides") and
+    ordinal words do not count."""
+    for proposal in find_numbers(sentence):
+        if any(char.isdigit() for char in sentence[proposal.start : proposal.end]):
+            return 1.0
+        if proposal.details["type"] in ("date", "money", "percent", "vague", "range"):
+            return 1.0
+    return 0.0
+
+
+# Dense features after the n-grams: name -> function of the sentence.
+FEATURES = {"has_figure": has_figure}
+
+
 class CheckworthyModel:
     """The shipped model: per analyzer a vocabulary term -> (idf, weight), and an intercept.
 
@@ -97,6 +118,7 @@ class CheckworthyModel:
             name: {term: (idf, weight) for term, (idf, weight) in part["terms"].items()}
             for name, part in document["analyzers"].items()
         }
+        self.features = {name: float(weight) for name, weight in document["features"].items()}
         self.metrics = document.get("metrics", {})
 
     @classmethod
@@ -114,6 +136,8 @@ class CheckworthyModel:
             norm = math.sqrt(sum(value * value for value in values.values()))
             if norm:
                 total += sum(value * vocabulary[gram][1] for gram, value in values.items()) / norm
+        for name, weight in self.features.items():
+            total += weight * FEATURES[name](sentence)
         return total
 
     def score(self, sentence: str) -> float:
@@ -181,6 +205,20 @@ def _vectorizers():
     }
 
 
+def feature_matrix(vectorizers: dict, sentences: Sequence[str], fit: bool):
+    """The training or scoring matrix: each analyzer's TF-IDF, then the dense features."""
+    import numpy
+    from scipy.sparse import csr_matrix, hstack
+
+    parts = [
+        vectorizer.fit_transform(sentences) if fit else vectorizer.transform(sentences)
+        for vectorizer in vectorizers.values()
+    ]
+    dense = [[feature(sentence) for feature in FEATURES.values()] for sentence in sentences]
+    parts.append(csr_matrix(numpy.array(dense, dtype=numpy.float64)))
+    return hstack(parts).tocsr()
+
+
 def train_model(
     sentences: Sequence[str],
     labels: Sequence[int],
@@ -192,7 +230,6 @@ def train_model(
     (1) or dismissed (0); the version changes with the data, so a retrained model's
     proposals are told apart from the old one's.
     """
-    from scipy.sparse import hstack
     from sklearn.linear_model import LogisticRegression
 
     extra = list(extra)
@@ -201,11 +238,10 @@ def train_model(
     if set(labels) != {0, 1}:
         raise ValueError("training needs check-worthy (1) and not check-worthy (0) sentences")
     vectorizers = _vectorizers()
-    matrices = [vectorizer.fit_transform(sentences) for vectorizer in vectorizers.values()]
     classifier = LogisticRegression(
         C=REGULARISATION_C, class_weight="balanced", max_iter=5000, solver="lbfgs"
     )
-    classifier.fit(hstack(matrices).tocsr(), labels)
+    classifier.fit(feature_matrix(vectorizers, sentences, fit=True), labels)
 
     weights = classifier.coef_[0]
     analyzers = {}
@@ -219,22 +255,30 @@ def train_model(
             ]
         offset += len(vectorizer.vocabulary_)
         analyzers[name] = {"terms": terms}
-    digest = hashlib.sha256()
+    features = {
+        name: round(float(weights[offset + index]), PRECISION)
+        for index, name in enumerate(FEATURES)
+    }
+    parameters = {
+        "word_ngrams": list(WORD_NGRAMS),
+        "char_ngrams": list(CHAR_NGRAMS),
+        "word_min_df": WORD_MIN_DF,
+        "char_min_df": CHAR_MIN_DF,
+        "C": REGULARISATION_C,
+        "features": list(FEATURES),
+    }
+    # The version names the data and the recipe: either changing gives a new version.
+    digest = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode())
     for sentence, label in zip(sentences, labels, strict=True):
         digest.update(f"{label}\t{sentence}\n".encode())
     return {
         "format": "workbench-checkworthy-1",
         "version": f"1.{digest.hexdigest()[:10]}",
         "trained_on": {"sentences": len(sentences), "check_worthy": sum(labels)},
-        "parameters": {
-            "word_ngrams": list(WORD_NGRAMS),
-            "char_ngrams": list(CHAR_NGRAMS),
-            "word_min_df": WORD_MIN_DF,
-            "char_min_df": CHAR_MIN_DF,
-            "C": REGULARISATION_C,
-        },
+        "parameters": parameters,
         "intercept": round(float(classifier.intercept_[0]), PRECISION),
         "analyzers": analyzers,
+        "features": features,
     }
 
 
