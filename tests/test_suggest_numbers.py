@@ -190,6 +190,54 @@ def test_money_values_are_exact_with_their_currency(text, exact, value, unit, sc
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "exact", "value", "fraction"),
+    [
+        ("a third of the budget", "a third", Decimal("0.3333333333"), "1/3"),
+        ("two-thirds of voters", "two-thirds", Decimal("0.6666666667"), "2/3"),
+        ("One in five children is poor.", "One in five", Decimal("0.2"), "1/5"),
+    ],
+)
+def test_fractions_keep_the_exact_fraction_beside_the_stored_value(text, exact, value, fraction):
+    proposal = only(text, exact)
+    assert proposal.attributes["number_value"] == value
+    assert proposal.details["fraction"] == fraction
+
+
+@pytest.mark.parametrize(
+    ("text", "exact", "unit"),
+    [("a road 1,000km long", "1,000km", "km"), ("limited to 50km/h here", "50km/h", "km/h")],
+)
+def test_units_written_against_the_figure(text, exact, unit):
+    assert only(text, exact).attributes["number_unit"] == unit
+
+
+def test_a_numbered_item_is_an_ordinal_naming_the_item():
+    proposal = only("as Article 5 of the treaty says", "5")
+    assert proposal.details["type"] == "ordinal"
+    assert proposal.attributes["number_counts"] == "Article"
+
+
+@pytest.mark.parametrize("text", ["open 24/7 all year", "since the 9/11 attacks"])
+def test_figures_joined_by_a_slash_are_left_alone(text):
+    assert spans(text) == []
+
+
+def test_a_few_thousand_is_vague():
+    proposal = only("We expected a few thousand people", "a few thousand")
+    assert proposal.details == {"type": "vague", "at_least": 2000}
+
+
+def test_a_day_without_its_month_is_a_date_with_no_guess():
+    proposal = only("in Moscow on the evening of the 7th, Xi delivered", "7th")
+    assert proposal.details == {"type": "date", "day": 7}
+
+
+def test_a_number_word_compound_is_one_span():
+    proposal = only("issued a six-point common understanding", "six-point")
+    assert proposal.attributes["number_value"] == 6
+
+
 def test_percentage_points_are_their_own_unit():
     proposal = only("rose by 2.5 percentage points last year", "2.5 percentage points")
     assert proposal.details["type"] == "percent"

@@ -163,3 +163,34 @@ def test_speech_type_is_direct_inside_marks():
 
 def test_the_same_body_gives_the_same_proposals():
     assert find_quotations(XI) == find_quotations(XI)
+
+
+def test_a_gerund_of_saying_takes_the_subject_of_its_clause():
+    body = (
+        "TML carried an article by Peggy Morton.\n\n"
+        "Peggy begins by explaining that, “Following the lead of the previous government, "
+        "Ottawa imposed its own tariffs.”"
+    )
+    (proposal,) = find_quotations(body)
+    assert proposal.attributes["speaker"] == "Peggy Morton"
+
+
+def test_a_surname_is_completed_by_the_full_name_written_elsewhere():
+    body = (
+        "Mark Carney has now received his own mandate.\n\n"
+        "Prime Minister Carney responded that: “The Government of Canada is deeply "
+        "disappointed by this decision.”"
+    )
+    (proposal,) = find_quotations(body)
+    assert proposal.attributes["speaker"] == "Mark Carney"
+    assert proposal.details["role"] == "Prime Minister"
+
+
+def test_a_possessive_before_a_noun_of_speech_names_the_speaker():
+    body = (
+        "It is time to fulfil President Ho Chi Minh’s aspiration of “building a peaceful, "
+        "unified, independent, democratic, and prosperous Vietnam.”"
+    )
+    (proposal,) = find_quotations(body)
+    assert proposal.attributes["speaker"] == "Ho Chi Minh"
+    assert proposal.details["role"] == "President"

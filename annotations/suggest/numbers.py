@@ -121,11 +121,13 @@ ORDINAL_WORDS = {
 } | {"thirtieth": 30, "fortieth": 40, "fiftieth": 50, "sixtieth": 60, "seventieth": 70,
      "eightieth": 80, "ninetieth": 90, "hundredth": 100}  # fmt: skip
 FRACTIONS = {
-    "half": Decimal("0.5"), "a half": Decimal("0.5"), "one half": Decimal("0.5"),
-    "a third": Decimal(1) / 3, "one third": Decimal(1) / 3, "a quarter": Decimal("0.25"),
-    "one quarter": Decimal("0.25"), "two thirds": Decimal(2) / 3, "two-thirds": Decimal(2) / 3,
-    "three quarters": Decimal("0.75"), "three-quarters": Decimal("0.75"),
+    "half": "1/2", "a half": "1/2", "one half": "1/2", "a third": "1/3", "one third": "1/3",
+    "a quarter": "1/4", "one quarter": "1/4", "two thirds": "2/3", "two-thirds": "2/3",
+    "three quarters": "3/4", "three-quarters": "3/4",
 }  # fmt: skip
+# The Annotation stores 10 decimal places: a third is 0.3333333333 there, and exactly "1/3"
+# in details["fraction"].
+FRACTION_PLACES = Decimal("1e-10")
 # Plural scale words that state an amount without a figure, and the least each can mean.
 VAGUE = {
     "dozens": Decimal(24), "scores": Decimal(40), "hundreds": Decimal(200),
@@ -253,8 +255,23 @@ _SHAPES = [
     ("year_range", re.compile(rf"(?P<low>{_YEAR})[-–](?P<high>\d\d(?:\d\d)?)\b(?![-–]\d)")),
     # "the 1960s"
     ("decade", re.compile(r"(?P<decade>1[5-9]\d0|20[0-9]0)['’]?s\b")),
+    # "a few thousand", "several hundred": a small unknown multiple of a scale
+    (
+        "few_scale",
+        re.compile(
+            rf"\b(?P<few>a{_SPACE}few|several){_SPACE}(?P<scale>hundred|thousand|million|billion)\b",
+            re.IGNORECASE,
+        ),
+    ),
     # "hundreds of millions", "thousands" (before the figures, which need a digit or word)
     ("vague", re.compile(rf"\b(?P<vague>{_alternation(VAGUE)})\b", re.IGNORECASE)),
+    # "one in five"
+    (
+        "one_in",
+        re.compile(
+            rf"\b(?P<one>one){_SPACE}in{_SPACE}(?P<many>\d+|{_CARDINAL_WORD})\b", re.IGNORECASE
+        ),
+    ),
     # "half", "a quarter", "two-thirds"
     ("fraction", re.compile(rf"\b(?P<fraction>{_alternation(FRACTIONS)})\b", re.IGNORECASE)),
     # "80th", "4th"
@@ -276,7 +293,7 @@ _SHAPES = [
     ("roman", re.compile(r"\b(?P<roman>X{0,3}(?:IX|IV|V?I{0,3}))\b")),
 ]
 _START = re.compile(
-    rf"\d|\b(?:{_alternation(MONTHS)}|{_alternation(VAGUE)}|half|a|an|one|two|three|"
+    rf"\d|\b(?:{_alternation(MONTHS)}|{_alternation(VAGUE)}|half|a|an|one|two|three|several|"
     rf"{_alternation(ORDINAL_WORDS)}|{_CARDINAL_WORD}|[IVX]+)\b",
     re.IGNORECASE,
 )
@@ -453,7 +470,7 @@ def _extend(body: str, found: _Match) -> None:
             if article:
                 after += article.end()
         if found.type not in ("percent",) and not (found.unit and found.type == "quantity"):
-            found.counts = _head_noun(body, after)
+            found.counts = found.counts or _head_noun(body, after)
 
 
 def _at(body: str, position: int) -> _Match | None:
@@ -504,15 +521,35 @@ def _at(body: str, position: int) -> _Match | None:
             details = {"low": Decimal(low), "high": Decimal(high)}
             return _Match(start, end, "range", unit="year", details=details)
         if shape == "decade":
-            if _glued_to_a_word(body, start, start) or (end < len(body) and body[end].isalnum()):
+            prefixed = re.search(r"\b(?:mid|early|late)-$", body[max(0, start - 6) : start], re.I)
+            glued = _glued_to_a_word(body, start, start) and not prefixed
+            if glued or (end < len(body) and body[end].isalnum()):
                 continue
             return _Match(start, end, "year", Decimal(match["decade"]), unit="decade")
+        if shape == "few_scale":
+            few = Decimal(3 if match["few"].lower() == "several" else 2)
+            scale = {"hundred": Decimal(100)} | SCALES
+            at_least = few * scale[match["scale"].lower()]
+            return _Match(start, end, "vague", details={"at_least": at_least}, score=0.7)
         if shape == "vague":
             phrase = match["vague"].lower()
             return _Match(start, end, "vague", details={"at_least": VAGUE[phrase]}, score=0.7)
+        if shape == "one_in":
+            many = (
+                _decimal(match["many"])
+                if match["many"][0].isdigit()
+                else _word_value(match["many"])
+            )
+            if not many or many < 2:
+                continue
+            value = (Decimal(1) / many).quantize(FRACTION_PLACES).normalize()
+            found = _Match(start, end, "fraction", value, details={"fraction": f"1/{many}"})
+            return found
         if shape == "fraction":
             phrase = match["fraction"].lower().replace("-", " ")
-            value = FRACTIONS.get(phrase) or FRACTIONS[match["fraction"].lower()]
+            exact = FRACTIONS.get(phrase) or FRACTIONS[match["fraction"].lower()]
+            numerator, denominator = (Decimal(part) for part in exact.split("/"))
+            value = (numerator / denominator).quantize(FRACTION_PLACES).normalize()
             century = re.match(
                 rf"{_SPACE}+an?{_SPACE}+(?P<unit>century|decade|year|million|billion|dozen)\b",
                 body[end:],
@@ -527,15 +564,27 @@ def _at(body: str, position: int) -> _Match | None:
                     "billion": (Decimal(10**9), "", "billion"),
                     "dozen": (Decimal(12), "", ""),
                 }[century["unit"].lower()]
-                found = _Match(start, end + century.end(), "quantity", value * base[0])
+                whole = (numerator * base[0] / denominator).quantize(FRACTION_PLACES)
+                found = _Match(start, end + century.end(), "quantity", whole)
                 found.unit, found.scale = base[1], base[2]
                 return found
             if phrase == "half" and re.match(r"[-–]", body[end : end + 1]):
                 continue  # "half-hearted"
-            return _Match(start, end, "fraction", value, score=0.8)
+            return _Match(start, end, "fraction", value, details={"fraction": exact}, score=0.8)
         if shape == "ordinal_digits":
             if _glued_to_a_word(body, start, end):
                 continue
+            day = int(match["figure"])
+            if (
+                1 <= day <= 31
+                and re.search(
+                    r"\b(?:on|of|by|until|from|since)\s+the\s+$", body[max(0, start - 12) : start]
+                )
+                and re.match(r"\s*(?:[.,;:)]|$)", body[end : end + 2])
+            ):
+                # "on the evening of the 7th": a day of an unnamed month; the engine does
+                # not guess which month.
+                return _Match(start, end, "date", unit="date", details={"day": day})
             return _Match(start, end, "ordinal", Decimal(match["figure"]), unit="ordinal")
         if shape == "ordinal_word":
             word = match["word"].lower()
@@ -554,13 +603,30 @@ def _at(body: str, position: int) -> _Match | None:
                 continue
             return _Match(start, end, "ordinal", Decimal(ORDINAL_WORDS[word]), unit="ordinal")
         if shape == "figure":
-            if _glued_to_a_word(body, start, end) and not re.match(
-                rf"(?:{_alternation(SCALES)}|%)(?![^\W_])", body[end:], re.IGNORECASE
+            glued_unit = _GLUED_UNIT.match(body, end)
+            if (
+                _glued_to_a_word(body, start, end)
+                and not glued_unit
+                and not re.match(
+                    rf"(?:{_alternation(SCALES)}|%)(?![^\W_])", body[end:], re.IGNORECASE
+                )
             ):
                 continue
+            if body[end : end + 1] == "/" or (start > 0 and body[start - 1] == "/"):
+                continue  # "24/7", "9/11", "2024/25": dates and names, not amounts
             value = _decimal(match["figure"])
             if value is None:
                 continue
+            label = re.search(rf"\b([A-Z][a-z]+\.?){_SPACE}$", body[max(0, start - 16) : start])
+            if label and label[1].rstrip(".").lower() in LABEL_WORDS and "." not in match["figure"]:
+                # "Article 5", "Chapter 11", "Resolution 2712": a numbered item, not an amount.
+                found = _Match(start, end, "ordinal", value, unit="ordinal")
+                found.counts = label[1].rstrip(".")
+                return found
+            if glued_unit and not _SCALE_AFTER.match(body, end):
+                found = _Match(start, glued_unit.end(), "quantity", value)
+                found.unit = glued_unit["unit"]
+                return found
             # A minus sign before the figure, not a hyphen inside a word or a range ("2025-2027"
             # is read above): "-3.5%", "a fall of −2".
             if start > 0 and body[start - 1] in "-−" and (start == 1 or body[start - 2].isspace()):
@@ -583,8 +649,16 @@ def _at(body: str, position: int) -> _Match | None:
             value = _word_value(word)
             if value is None:
                 continue
-            if lower == "zero" or (body[end : end + 1] == "-" and not _UNIT_AFTER.match(body, end)):
-                continue  # "one-China", "two-way"
+            if lower == "zero":
+                continue
+            compound = re.match(r"-(?P<word>[a-z]+)\b", body[end : end + 20])
+            if compound and not _UNIT_AFTER.match(body, end):
+                if lower == "one" or compound["word"] in ("way", "fold", "thirds", "quarters"):
+                    continue  # "one-China", "two-way", "twofold"
+                # "a six-point common understanding": the compound is the figure's span.
+                found = _Match(start, end + compound.end(), "quantity", value, score=0.7)
+                found.counts = _head_noun(body, end + compound.end())
+                return found
             return _Match(start, end, "quantity", value, score=0.8)
         if shape == "roman":
             numeral = match["roman"]
@@ -605,6 +679,15 @@ def _at(body: str, position: int) -> _Match | None:
                 continue
             return _Match(start, end, "ordinal", Decimal(_ROMAN_VALUES[numeral]), unit="ordinal")
     return None
+
+
+# Units written right after the figure: "1,000km", "50km/h", "5kg".
+_GLUED_UNIT = re.compile(r"(?P<unit>km/h|km²|km|kg|cm|mm|kWh|GW|MW|kW|ha|mph)(?![^\W_])")
+# Capitalised words that number an item: "Article 5" is the fifth article, not five of them.
+LABEL_WORDS = frozenset(
+    """article chapter section part resolution rule phase stage round clause paragraph
+    volume no annex protocol amendment title item""".split()
+)
 
 
 def _roman_values() -> dict[str, int]:

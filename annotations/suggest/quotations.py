@@ -46,6 +46,17 @@ SPEECH_VERBS = frozenset(
     responded asked announced reiterated acknowledged admitted proclaimed urged quoted""".split()
 )
 MULTIWORD_VERBS = ("pointed out", "points out", "went on to say", "said in a statement")
+# "Peggy begins by explaining that, “…”", "Lula asked …, stating that …": the speaker is
+# the subject of the clause, not the word before the verb.
+GERUNDS = frozenset(
+    """saying explaining noting adding stating stressing warning writing arguing insisting
+    declaring emphasising emphasizing recalling quoting""".split()
+)
+# "President Ho Chi Minh’s aspiration of “…”": a possessive name before a noun of speech.
+SPEECH_NOUNS = (
+    "words|remark|remarks|statement|call|appeal|aspiration|pledge|promise|vision|teaching|"
+    "teachings|dictum|saying|instruction|description|message|phrase|motto|slogan"
+)
 INVERTING_VERBS = frozenset("said says added noted wrote asked replied continued explained".split())
 PRONOUNS = frozenset("he she they we i it this that who which one you".split())
 PERSON_PRONOUNS = frozenset({"he", "she"})
@@ -265,6 +276,13 @@ _APPOSITIVE_TITLE = re.compile(
 )
 
 
+# "an article by Peggy Morton": an author is a person.
+_AUTHOR = re.compile(
+    r"\b(?:article|op-ed|letter|statement|column|essay|interview|speech|book)\s+(?:written\s+)?by\s+"
+    r"(?P<name>[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+){1,3})"
+)
+
+
 def people(body: str) -> list[tuple[int, str]]:
     """(position, fullest name) of every mention of a person in `body`, in text order.
 
@@ -288,6 +306,22 @@ def people(body: str) -> list[tuple[int, str]]:
         if full and full.split()[0].lower() not in DETERMINERS | PRONOUNS:
             if full not in names:
                 names.append(full)
+    for match in _AUTHOR.finditer(body):
+        if match["name"] not in names:
+            names.append(match["name"])
+    # A name known by its surname alone ("Prime Minister Carney") is completed by a longer
+    # form written elsewhere ("Mark Carney has now received…").
+    for name in list(names):
+        if " " in name:
+            continue
+        for longer in re.finditer(
+            r"(?<![\w’'-])((?:[A-Z][\w’'\-]+\s+){1,2})" + re.escape(name) + r"(?![\w-])", body
+        ):
+            _role, full = split_title(longer.group(1).split() + [name])
+            if " " in full and full.split()[0].lower() not in DETERMINERS | PRONOUNS:
+                if full not in names:
+                    names.append(full)
+                break
     # Prefer the fullest form: "Xi" and "Xi Jinping" are one person.
     fullest: dict[str, str] = {}
     for name in sorted(names, key=len, reverse=True):
@@ -344,7 +378,7 @@ _VERB_PATTERN = re.compile(
     r"(?<![\w-])(?:"
     + "|".join(re.escape(verb) for verb in MULTIWORD_VERBS)
     + "|according to|"
-    + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
+    + "|".join(sorted(SPEECH_VERBS | GERUNDS, key=len, reverse=True))
     + r")(?![\w-])",
     re.IGNORECASE,
 )
@@ -545,6 +579,9 @@ def find_attribution(
             candidates.append((start - verb.end(), found))
             break
     if not candidates:
+        possessive = _possessive_speaker(body, clause_start, start, mentions)
+        if possessive is not None:
+            return possessive
         lead_in = _lead_in_speaker(body, clause_start, start, mentions)
         if lead_in is not None:
             return lead_in
@@ -597,11 +634,55 @@ def _lead_in_speaker(body, clause_start, start, mentions) -> Attribution | None:
     return None
 
 
+def _clause_subject(body: str, left: int, right: int):
+    """The subject at the start of body[left:right]: "Peggy begins by …" -> Peggy; a
+    pronoun ("He went on, saying …") is returned for resolution."""
+    text = body[left:right]
+    match = re.match(
+        r"\s*(?:(?:In|On|At|For|After|Before|During)\b[^,]{0,60},\s*)?"
+        r"(?P<subject>(?:[A-Z][\w’'\-]*\.?\s+)*?[A-Z][\w’'\-]*)\s+(?P<next>[a-z]\w*)",
+        text,
+    )
+    if match is None:
+        return None
+    words = match["subject"].split()
+    if len(words) == 1 and words[0].lower() in PRONOUNS:
+        return ("", "", words[0], left + match.start("subject"))
+    if words[0].lower() in DETERMINERS | PRONOUNS or match["next"] in ("of", "and", "to"):
+        return None
+    role, name = split_title(words)
+    if not name:
+        return None
+    return (role, name, match["subject"], left + match.start("subject"))
+
+
+def _possessive_speaker(body, clause_start, start, mentions) -> Attribution | None:
+    found = re.search(
+        r"(?P<who>(?:[A-Z][\w’'\-]*\s+){0,4}[A-Z][\w’'\-]*)[’']s\s+(?:"
+        + SPEECH_NOUNS
+        + r")(?:\s+of)?[\s,:]*$",
+        body[clause_start:start],
+    )
+    if found is None:
+        return None
+    role, name = split_title(found["who"].split())
+    if not name:
+        return None
+    left = clause_start + found.start("who")
+    return Attribution(
+        fullest_name(name, mentions), found["who"], role, left, left + len(found["who"])
+    )
+
+
 def _read(body, verb, left, right, mentions, after):
     """An Attribution around one verb of saying, or None if it names nobody readable."""
     verb_text = verb.group().lower()
     subject = None
-    if verb_text == "according to":
+    if verb_text in GERUNDS:
+        subject = _clause_subject(body, left, verb.start())
+        if subject is None:
+            return None
+    elif verb_text == "according to":
         subject = _subject_after(body, verb.end(), right if after else right)
         if subject is None:
             return None
