@@ -13,8 +13,8 @@ import re
 # Abbreviations after which a full stop does not end a sentence (lower case, without dots).
 ABBREVIATIONS = frozenset(
     """mr mrs ms mme mlle messrs dr prof sr jr st mt no nos vs etc eg ie al approx dept est fig
-    gen gov lt col capt sgt rep sen pres hon rev inc ltd co corp jan feb mar apr jun jul aug sep sept oct nov
-    dec cf ca pp vol art para sec""".split()
+    gen gov lt col capt sgt rep sen pres hon rev inc ltd co corp jan feb mar apr jun jul aug
+    sep sept oct nov dec cf ca pp vol art para sec""".split()
 )
 # Abbreviations that usually end a sentence before a capital ("at 5 p.m. Then…"); "U.S."
 # and "U.N." do not: a name follows them more often than a new sentence.
