@@ -194,3 +194,35 @@ def test_a_possessive_before_a_noun_of_speech_names_the_speaker():
     (proposal,) = find_quotations(body)
     assert proposal.attributes["speaker"] == "Ho Chi Minh"
     assert proposal.details["role"] == "President"
+
+
+@pytest.mark.parametrize(
+    ("body", "speaker"),
+    [
+        (
+            "Dr. Ahmed Khan, an economist at the university, said: “The recovery is fragile.”",
+            "Ahmed Khan",
+        ),
+        ("Smith, who led the talks, said: “There is still a long way to go.”", "Smith"),
+    ],
+)
+def test_an_apposition_between_the_name_and_the_verb_is_skipped(body, speaker):
+    (proposal,) = find_quotations(body)
+    assert proposal.attributes["speaker"] == speaker
+
+
+def test_a_short_quotation_right_before_its_attribution_is_speech_not_a_term():
+    body = "“We are ready,” said Maria Lopez, the captain. “Everyone has trained hard.”"
+    first, second = find_quotations(body)
+    assert body[first.start : first.end] == "“We are ready,”"
+    assert first.attributes["speaker"] == second.attributes["speaker"] == "Maria Lopez"
+
+
+def test_an_unresolved_pronoun_still_makes_it_a_quotation_with_no_speaker():
+    body = "“We will not raise taxes this year,” he said."
+    (proposal,) = find_quotations(body)
+    assert proposal.attributes["speaker"] == ""
+    assert (
+        body[proposal.attributes["attribution_start"] : proposal.attributes["attribution_end"]]
+        == "he said"
+    )

@@ -88,22 +88,7 @@ ADVERBS = frozenset("""also then for his part her""".split()) | frozenset(
 )
 
 _NAME_TOKEN = r"[^\W\d_][\w’'\-.]*"
-_TOKEN = re.compile(r"[^\W\d_][\w’'\-]*\.?|\d[\w.,]*|[^\w\s]")
 _SENTENCE_STOP = re.compile(r"(?<=[.!?])\s+(?=[“\"«A-Z])|\n")
-
-
-@dataclass
-class _Quote:
-    start: int
-    end: int
-    text: str
-    speaker: str = ""
-    as_written: str = ""
-    role: str = ""
-    attribution: tuple[int, int] | None = None
-    score: float = 0.0
-    term: bool = False
-    resolved_pronoun: bool = False
 
 
 # ---- Quote marks ----
@@ -178,8 +163,7 @@ def quote_spans(body: str) -> list[tuple[int, int]]:
 def _next_opening(body: str, position: int, right: int) -> int | None:
     for index in range(position, right):
         if body[index] in OPENING_QUOTES and _opens(body, index):
-            if body[index] == "„" or body[index] != "“" or True:
-                return index
+            return index
     return None
 
 
@@ -390,6 +374,21 @@ def _subject_before(body: str, clause_start: int, verb_start: int):
     Skips adverbs and "in a statement,"-like asides between the speaker and the verb.
     """
     clause = body[clause_start:verb_start]
+    apposition = re.search(
+        r"(?P<name>(?:[A-Z][\w’'\-.]*\s+){0,4}[A-Z][\w’'\-]*),\s+(?P<role>(?:an?|the|who|"
+        r"whose|which|now|then|once|also|\d+)\b[^,“”]*),\s*$",
+        clause,
+    )
+    if apposition:
+        # "Dr. Ahmed Khan, an economist at the university, said": the name before the
+        # apposition speaks; the apposition is the role.
+        role, name = split_title(apposition["name"].split())
+        if name and name.split()[0].lower() not in DETERMINERS | PRONOUNS:
+            start = clause_start + apposition.start("name")
+            appositive_role = apposition["role"]
+            if appositive_role.split()[0].lower() in ("a", "an", "the"):
+                role = f"{role}, {appositive_role}" if role else appositive_role
+            return (role, name, apposition["name"], start)
     words = list(re.finditer(_NAME_TOKEN, clause))
     while words and (
         words[-1].group().lower().rstrip(".") in ADVERBS
@@ -699,16 +698,31 @@ def _read(body, verb, left, right, mentions, after):
     attribution_start = min(subject_start, verb.start())
     attribution_end = max(verb.end(), subject_start + len(as_written))
     if not name:
-        # A pronoun: the most recent person named before it.
+        # A pronoun: the most recent person named before it ("he", "she"). "They said" or
+        # a "he" with nobody named before is still an attribution, of an unknown speaker.
         resolved = _last_person_before(subject_start, mentions)
         if not resolved or as_written.lower() not in PERSON_PRONOUNS:
-            return None
+            return Attribution("", as_written, "", attribution_start, attribution_end)
         return Attribution(resolved, as_written, "", attribution_start, attribution_end, True)
     speaker = fullest_name(name, mentions) if _is_capitalised(name) else name
     return Attribution(speaker, as_written, role, attribution_start, attribution_end)
 
 
 # ---- The engine ----
+
+
+def _adjacent(body: str, start: int, end: int, attribution: Attribution | None) -> bool:
+    """Whether the attribution touches the quotation: "“We are ready,” said X", "X said:
+    “…”", "X noted that: “…”" (only punctuation, or "that", between them)."""
+    if attribution is None:
+        return False
+    if attribution.start >= end:
+        between = body[end : attribution.start]
+    elif attribution.end <= start:
+        between = body[attribution.end : start]
+    else:
+        return False
+    return re.fullmatch(r"[\s,:;–—-]*(?:that[\s,:]*)?", between) is not None
 
 
 def _is_term(body: str, start: int, end: int, attribution: Attribution | None) -> bool:
@@ -718,6 +732,8 @@ def _is_term(body: str, start: int, end: int, attribution: Attribution | None) -
     sentence_like = re.search(r"[.!?…]$|[.!?]\s", inner.rstrip('”’"»,')) is not None
     if TERM_INTRODUCERS.search(body[max(0, start - 30) : start]):
         return True
+    if _adjacent(body, start, end, attribution) and inner[-1:] in ",.!?…":
+        return False  # “We are ready,” said X: speech, however short
     if len(words) < 4:
         return True  # "fast lane", "reciprocal tariffs", “solitude.”
     capitalised = sum(1 for word in words if word[:1].isupper())
@@ -752,7 +768,7 @@ def find_quotations(body: str, include_terms: bool = False) -> list[Proposal]:
             continue
         if term:
             score = 0.3
-        elif attribution is None:
+        elif attribution is None or not attribution.speaker:
             score = 0.6
         elif attribution.pronoun:
             score = 0.75
