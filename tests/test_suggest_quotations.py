@@ -226,3 +226,27 @@ def test_an_unresolved_pronoun_still_makes_it_a_quotation_with_no_speaker():
         body[proposal.attributes["attribution_start"] : proposal.attributes["attribution_end"]]
         == "he said"
     )
+
+
+PREFILL = (
+    "The minister said “exports rose 30 percent to US$518.4 billion” in 2024.\n\n"
+    "More than 200 projects were built, officials said.\n\n"
+    "“We will win,” said Jane Doe, the party leader. He said the economy grew. "
+    "According to the World Bank, growth slowed. Smith on Monday also noted that prices rose."
+)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "speaker"),
+    [
+        ("exports rose 30 percent", "The minister"),
+        ("More than 200 projects", "officials"),  # "…, officials said."
+        ("We will win", "Jane Doe"),
+        ("growth slowed", "the World Bank"),
+        ("prices rose", "Smith"),  # the time phrase and the adverb are skipped
+        ("the economy grew", "Jane Doe"),  # "He said": the last person named
+    ],
+)
+def test_suggest_speaker_prefills_the_form_for_a_selected_span(phrase, speaker):
+    start = PREFILL.index(phrase)
+    assert suggest_speaker(PREFILL, start, start + len(phrase)) == speaker

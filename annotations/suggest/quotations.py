@@ -87,6 +87,12 @@ ADVERBS = frozenset("""also then for his part her""".split()) | frozenset(
     finally additionally in turn""".split()
 )
 
+# Time phrases between a speaker and the verb: "Smith on Monday also noted".
+TIME_WORDS = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday today yesterday tonight
+    on in last this week month year morning evening""".split()
+)
+
 _NAME_TOKEN = r"[^\W\d_][\w’'\-.]*"
 _SENTENCE_STOP = re.compile(r"(?<=[.!?])\s+(?=[“\"«A-Z])|\n")
 
@@ -267,6 +273,21 @@ _AUTHOR = re.compile(
 )
 
 
+# "said Jane Doe", "Jane Doe told …": a full name next to a verb of saying; bodies
+# ("the World Bank said") are told apart by their last word.
+_SPEAKING_NAME = re.compile(
+    r"\b(?:said|says|added|noted|wrote|told)\s+(?P<after>[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+){1,3})"
+    r"|(?P<before>[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+){1,3})\s+(?:said|says|told|added|noted|"
+    r"stressed|wrote|observed)\b"
+)
+ORGANISATION_WORDS = frozenset(
+    """bank council ministry party government union office organisation organization
+    committee agency institute university association forum group news times post
+    department court commission parliament congress assembly company corporation fund
+    house palace""".split()
+)
+
+
 def people(body: str) -> list[tuple[int, str]]:
     """(position, fullest name) of every mention of a person in `body`, in text order.
 
@@ -293,6 +314,16 @@ def people(body: str) -> list[tuple[int, str]]:
     for match in _AUTHOR.finditer(body):
         if match["name"] not in names:
             names.append(match["name"])
+    for match in _SPEAKING_NAME.finditer(body):
+        words = (match["after"] or match["before"]).split()
+        _role, full = split_title(words)
+        if (
+            " " in full
+            and full.split()[0].lower() not in DETERMINERS | PRONOUNS
+            and not any(word.lower() in ORGANISATION_WORDS for word in words)
+            and full not in names
+        ):
+            names.append(full)
     # A name known by its surname alone ("Prime Minister Carney") is completed by a longer
     # form written elsewhere ("Mark Carney has now received…").
     for name in list(names):
@@ -368,6 +399,12 @@ _VERB_PATTERN = re.compile(
 )
 
 
+def _skippable(word: str) -> bool:
+    """Adverbs and time phrases between a speaker and the verb."""
+    lower = word.lower().rstrip(".,")
+    return lower in ADVERBS or lower in TIME_WORDS or (lower.endswith("ly") and word.islower())
+
+
 def _subject_before(body: str, clause_start: int, verb_start: int):
     """The speaker just before a verb: (role, name, as_written, start) or None.
 
@@ -390,10 +427,7 @@ def _subject_before(body: str, clause_start: int, verb_start: int):
                 role = f"{role}, {appositive_role}" if role else appositive_role
             return (role, name, apposition["name"], start)
     words = list(re.finditer(_NAME_TOKEN, clause))
-    while words and (
-        words[-1].group().lower().rstrip(".") in ADVERBS
-        or (words[-1].group().endswith("ly") and words[-1].group().islower())
-    ):
+    while words and _skippable(words[-1].group()):
         words.pop()
     if not words:
         return None
@@ -402,11 +436,7 @@ def _subject_before(body: str, clause_start: int, verb_start: int):
         return ("", "", last, clause_start + words[-1].start())
     # Between the speaker and the verb: white space, or the comma closing an apposition
     # ("the President of Cuba, Miguel Díaz-Canel, said").
-    gap = " ".join(
-        word
-        for word in clause[words[-1].end() :].split()
-        if word.lower() not in ADVERBS and not (word.endswith("ly") and word.islower())
-    )
+    gap = " ".join(word for word in clause[words[-1].end() :].split() if not _skippable(word))
     if gap not in ("", ","):
         return None
     taken: list[re.Match] = []
@@ -452,7 +482,8 @@ def _subject_before(body: str, clause_start: int, verb_start: int):
             if any(word.group().lower() in PRONOUNS for word in words[-back + 1 :] or []):
                 return None
             return ("", phrase, phrase, clause_start + words[-back].start())
-    if len(words) == 1 or words[-2].group().lower() in ("and", "but", "while", "as"):
+    after_comma = clause[: words[-1].start()].rstrip().endswith(",")
+    if after_comma or len(words) == 1 or words[-2].group().lower() in ("and", "but", "as"):
         text = words[-1].group()
         if text.lower().endswith("s") and text.lower() not in PRONOUNS:
             return ("", text, text, clause_start + words[-1].start())  # "officials said"
