@@ -1,6 +1,8 @@
 """Proposals of all engines together: ordering, validation, determinism, no database."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annotations.suggest import Proposal, propose_all
 
@@ -32,3 +34,40 @@ def test_the_same_body_gives_the_same_proposals():
 def test_a_proposal_refuses_an_impossible_span_kind_or_score(start, end, kind, score):
     with pytest.raises(ValueError):
         Proposal(start=start, end=end, kind=kind, score=score)
+
+
+# Any text an import accepts: the engines never raise and every span lies inside the body.
+NEWSY = st.lists(
+    st.sampled_from(list('0123456789 ,.-–%$€£¥“”"‘’«»:;\nabcXIV🚢北京é'))
+    | st.sampled_from(
+        [
+            " said ",
+            " he ",
+            " May ",
+            " 2025",
+            " million",
+            " percent",
+            " the ",
+            "Mr. ",
+            "Xi ",
+            " according to ",
+            " half",
+            " thousands",
+            " first ",
+            " two ",
+            "\n\n“",
+            "”\n\n",
+        ]
+    ),
+    max_size=60,
+).map("".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(NEWSY)
+def test_the_engines_take_any_text(body):
+    for proposal in propose_all(body):
+        assert 0 <= proposal.start < proposal.end <= len(body)
+        attributes = proposal.attributes
+        if attributes.get("attribution_start") is not None:
+            assert 0 <= attributes["attribution_start"] < attributes["attribution_end"] <= len(body)
