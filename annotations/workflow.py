@@ -41,8 +41,8 @@ from .models import (
     State,
     Verdict,
 )
-from .numbers import read_number, suggest_speaker, suggest_speech_type
 from .policy import Action
+from .suggest import read_number, suggest_speaker, suggest_speech_type
 from .text import grapheme_split_problem, quote_context
 
 

@@ -262,8 +262,7 @@ def test_the_same_body_gives_the_same_proposals():
     assert find_numbers(body) == find_numbers(body)
 
 
-# read_number keeps the annotate form's prefill working (same name and return type as
-# annotations/numbers.py, which the lead retires at merge time).
+# read_number is the annotate form's prefill of one selected span's attributes.
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,8 @@
 
 One module per engine (`numbers`, `quotations`, `claims`), each returning `Proposal`s with
 code-point offsets; nothing here touches the database. Storing, accepting and dismissing
-proposals is workflow, not engine code. The annotate form's prefills (`read_number`,
-`suggest_speaker`, `suggest_speech_type`) are exported here too, with the signatures of the
-former `annotations/numbers.py`.
+proposals is workflow, not engine code. The annotate form's prefills of one selected span
+(`read_number`, `suggest_speaker`, `suggest_speech_type`) are exported here too.
 """
 
 from .claims import find_claims
