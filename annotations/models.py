@@ -266,6 +266,15 @@ class Annotation(models.Model):
     claimant = models.CharField(max_length=200, blank=True)
     check_worthy = models.BooleanField(null=True, blank=True)
 
+    # The assistant's proposal this began as (None: marked by hand): the export's `origin`.
+    suggestion = models.ForeignKey(
+        "Suggestion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="annotations",
+    )
+
     objects = AnnotationQuerySet.as_manager()
 
     class Meta:
@@ -504,3 +513,90 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+
+class SuggestionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class SuggestionQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=SuggestionStatus.PENDING)
+
+
+class Suggestion(models.Model):
+    """A span an engine of `annotations/suggest/` proposes; never an annotation until a
+    person accepts it (then the annotation points back here).
+
+    One row per (article, engine, engine version, kind, span): running an engine again adds
+    nothing, and a dismissed proposal is not proposed again by the same engine version.
+    `attributes` uses the Annotation field names (decimals as strings); `details` keeps what
+    the model has no field for (a number's type, a range's bounds, an ISO date).
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="suggestions")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    exact = models.TextField()
+    attributes = models.JSONField(default=dict, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    score = models.FloatField()
+    engine = models.CharField(max_length=40)
+    engine_version = models.CharField(max_length=40)
+    status = models.CharField(
+        max_length=20, choices=SuggestionStatus.choices, default=SuggestionStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SuggestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article_id", "start", "-end", "kind", "id"]
+        indexes = [
+            models.Index(fields=["article", "status", "start"], name="suggestion_article_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "engine", "engine_version", "kind", "start", "end"],
+                name="suggestion_once_per_engine_version",
+            ),
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="suggestion_start_before_end"
+            ),
+            models.CheckConstraint(
+                condition=Q(end=F("start") + Length("exact")),
+                name="suggestion_exact_matches_span_length",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="suggestion_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=SuggestionStatus.values), name="suggestion_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=1), name="suggestion_score_in_unit_range"
+            ),
+            # Pending means undecided; a decision says who and when.
+            models.CheckConstraint(
+                condition=Q(
+                    status=SuggestionStatus.PENDING,
+                    decided_by__isnull=True,
+                    decided_at__isnull=True,
+                )
+                | Q(
+                    ~Q(status=SuggestionStatus.PENDING),
+                    decided_by__isnull=False,
+                    decided_at__isnull=False,
+                ),
+                name="suggestion_decision_has_who_and_when",
+            ),
+        ]
+
+    def __str__(self):
+        excerpt = self.exact if len(self.exact) <= 60 else self.exact[:57] + "…"
+        return f"{self.get_kind_display()} proposed by {self.engine}: {excerpt}"

@@ -333,9 +333,11 @@ def annotation_create(
     exact: str,
     attributes=None,
     confirm_duplicate: bool = False,
+    suggestion=None,
 ) -> Annotation:
     """A new draft; an exact duplicate of the author's (`duplicate_of`) needs
-    `confirm_duplicate`, else `DuplicateSpan` names the one already there."""
+    `confirm_duplicate`, else `DuplicateSpan` names the one already there. `suggestion`:
+    the proposal it is accepted from (its origin, kept with it)."""
     policy.check(author, Action.CREATE_ANNOTATION)
     if kind not in Kind.values:
         raise WorkflowError(f"Unknown kind {kind!r}: choose claim, number or quotation.")
@@ -350,8 +352,11 @@ def annotation_create(
         exact=span.exact,
         prefix=prefix,
         suffix=suffix,
+        suggestion=suggestion,
     )
     changes = {"span": [None, [span.start, span.end]], "kind": [None, kind]}
+    if suggestion is not None:
+        changes["suggestion"] = [None, suggestion.pk]
     for name, value in (attributes or {}).items():
         if name not in KIND_FIELDS[Kind(kind)]:
             raise WorkflowError(f"{name} is not an attribute of a {kind}.")

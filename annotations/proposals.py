@@ -1,0 +1,274 @@
+"""The assistant's proposals: stored from the engines, accepted or dismissed by annotators.
+
+The engines in `annotations/suggest/` are pure functions from a body to `Proposal`s; this
+module is their workflow. `suggestions_refresh` stores what they propose for an article
+(running it again adds nothing, and a proposal dismissed once is not proposed again by the
+same engine version); `suggestion_accept` turns one into the annotator's draft with its
+attributes filled in, and `suggestions_accept_all` does that for every pending proposal of
+one kind in a stretch of text at a constant number of statements. An annotation that
+began as a proposal points to it (`Annotation.suggestion`): the research export's `origin`.
+"""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from . import policy
+from .models import (
+    Annotation,
+    Article,
+    HistoryAction,
+    HistoryEntry,
+    Kind,
+    State,
+    Suggestion,
+    SuggestionStatus,
+)
+from .policy import Action
+from .suggest import Proposal, propose_all
+from .text import quote_context
+from .workflow import (
+    KIND_FIELDS,
+    WorkflowError,
+    _bump_article,
+    _check_attributes,
+    _empty,
+    _jsonable,
+    _lock_article,
+    annotation_create,
+    check_span,
+)
+
+DECIMAL_ATTRIBUTES = {"number_value"}
+
+
+def _stored(value):
+    """An engine's attribute or detail as JSON: decimals as strings (exact), the rest as is."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _stored(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_stored(item) for item in value]
+    return value
+
+
+def proposal_row(article: Article, proposal: Proposal) -> Suggestion:
+    """An unsaved Suggestion for `proposal` (its attributes limited to its kind's fields)."""
+    fields = KIND_FIELDS[Kind(proposal.kind)]
+    return Suggestion(
+        article=article,
+        kind=proposal.kind,
+        start=proposal.start,
+        end=proposal.end,
+        exact=article.body[proposal.start : proposal.end],
+        attributes={
+            name: _stored(value) for name, value in proposal.attributes.items() if name in fields
+        },
+        details=_stored(proposal.details),
+        score=round(float(proposal.score), 6),
+        engine=proposal.engine,
+        engine_version=proposal.version,
+    )
+
+
+def suggestions_refresh(*, article: Article, proposals: list[Proposal] | None = None) -> int:
+    """Store the engines' proposals for `article`; how many were new.
+
+    Idempotent: a proposal already stored by the same engine version (pending, accepted or
+    dismissed) is skipped by the unique constraint. Pending proposals of an older version
+    of an engine that has spoken now are dropped (nobody decided them; the new version's
+    are what to look at); decided ones stay, with the annotations that point to them.
+    Nothing is proposed where a live annotation of the same kind covers exactly that span.
+    """
+    if proposals is None:
+        proposals = propose_all(article.body)
+    taken = set(
+        article.annotations.live().values_list("kind", "start", "end")
+    )  # the annotator already has these
+    rows = [
+        proposal_row(article, proposal)
+        for proposal in proposals
+        if (proposal.kind, proposal.start, proposal.end) not in taken
+    ]
+    current = {(row.engine, row.engine_version) for row in rows}
+    with transaction.atomic():
+        _lock_article(pk=article.pk)
+        before = Suggestion.objects.filter(article=article).count()
+        outdated = Q()
+        for engine, version in current:
+            outdated |= Q(engine=engine) & ~Q(engine_version=version)
+        if current:
+            Suggestion.objects.pending().filter(article=article).filter(outdated).delete()
+            before = Suggestion.objects.filter(article=article).count()
+        Suggestion.objects.bulk_create(rows, ignore_conflicts=True)
+        added = Suggestion.objects.filter(article=article).count() - before
+        if added:
+            _bump_article(article.pk)
+    return added
+
+
+def _attributes_for_annotation(suggestion: Suggestion) -> dict:
+    attributes = {}
+    for name, value in suggestion.attributes.items():
+        if name in DECIMAL_ATTRIBUTES and value is not None:
+            value = Decimal(value)
+        attributes[name] = value
+    return attributes
+
+
+def _locked_pending(suggestion_id: int) -> Suggestion:
+    suggestion = Suggestion.objects.select_related("article").filter(pk=suggestion_id).first()
+    if suggestion is None:
+        raise WorkflowError("This proposal does not exist.")
+    _lock_article(pk=suggestion.article_id)
+    suggestion.refresh_from_db(fields=["status", "decided_by", "decided_at"])
+    if suggestion.status != SuggestionStatus.PENDING:
+        raise WorkflowError(f"This proposal was already {suggestion.get_status_display().lower()}.")
+    return suggestion
+
+
+def _decide(suggestion: Suggestion, user, status: SuggestionStatus) -> None:
+    suggestion.status = status
+    suggestion.decided_by = user
+    suggestion.decided_at = timezone.now()
+    suggestion.save(update_fields=["status", "decided_by", "decided_at"])
+
+
+def suggestion_accept(*, suggestion_id: int, user) -> Annotation:
+    """The proposal becomes `user`'s draft, attributes filled in, pointing back to it."""
+    policy.check(user, Action.CREATE_ANNOTATION)
+    with transaction.atomic():
+        suggestion = _locked_pending(suggestion_id)
+        annotation = annotation_create(
+            article=suggestion.article,
+            author=user,
+            kind=suggestion.kind,
+            start=suggestion.start,
+            end=suggestion.end,
+            exact=suggestion.exact,
+            attributes=_attributes_for_annotation(suggestion),
+            suggestion=suggestion,
+        )
+        _decide(suggestion, user, SuggestionStatus.ACCEPTED)
+    return annotation
+
+
+def suggestion_dismiss(*, suggestion_id: int, user) -> Suggestion:
+    """Not worth annotating: hidden for everyone, never proposed again by this version."""
+    policy.check(user, Action.CREATE_ANNOTATION)
+    with transaction.atomic():
+        suggestion = _locked_pending(suggestion_id)
+        _decide(suggestion, user, SuggestionStatus.DISMISSED)
+        _bump_article(suggestion.article_id)
+    return suggestion
+
+
+def suggestions_accept_all(*, article: Article, kind: str, start: int, end: int, user) -> list:
+    """Accept every pending proposal of `kind` inside [start, end) (a paragraph) at once.
+
+    One statement per table whatever their number (insert the annotations, insert one
+    history entry each, mark the proposals accepted, bump the article's version), with the
+    same checks as one accept: the policy, each span against the body, the kind's
+    attributes. Proposals that would duplicate one of the user's live annotations are left
+    pending.
+    """
+    policy.check(user, Action.CREATE_ANNOTATION)
+    if kind not in Kind.values:
+        raise WorkflowError(f"Unknown kind {kind!r}: choose claim, number or quotation.")
+    with transaction.atomic():
+        _lock_article(pk=article.pk)
+        pending = list(
+            Suggestion.objects.pending()
+            .filter(article=article, kind=kind, start__gte=start, end__lte=end)
+            .order_by("start", "-end", "id")
+        )
+        mine = set(
+            article.annotations.live().filter(author=user, kind=kind).values_list("start", "end")
+        )
+        chosen, annotations = [], []
+        for suggestion in pending:
+            if (suggestion.start, suggestion.end) in mine:
+                continue
+            span = check_span(article, suggestion.start, suggestion.end, suggestion.exact)
+            prefix, suffix = quote_context(article.body, span.start, span.end)
+            annotation = Annotation(
+                article=article,
+                author=user,
+                kind=kind,
+                start=span.start,
+                end=span.end,
+                exact=span.exact,
+                prefix=prefix,
+                suffix=suffix,
+                suggestion=suggestion,
+                **_attributes_for_annotation(suggestion),
+            )
+            _check_attributes(annotation)
+            mine.add((span.start, span.end))
+            chosen.append(suggestion)
+            annotations.append(annotation)
+        if not annotations:
+            return []
+        Annotation.objects.bulk_create(annotations)
+        HistoryEntry.objects.bulk_create(
+            [
+                HistoryEntry(
+                    annotation=annotation,
+                    actor=user,
+                    action=HistoryAction.CREATED,
+                    to_state=State.DRAFT,
+                    changes=_created_changes(annotation),
+                )
+                for annotation in annotations
+            ]
+        )
+        Suggestion.objects.filter(pk__in=[suggestion.pk for suggestion in chosen]).update(
+            status=SuggestionStatus.ACCEPTED, decided_by=user, decided_at=timezone.now()
+        )
+        _bump_article(article.pk)
+    return annotations
+
+
+def _created_changes(annotation: Annotation) -> dict:
+    """What the history says of a created annotation: span, kind, attributes, origin."""
+    changes = {
+        "span": [None, [annotation.start, annotation.end]],
+        "kind": [None, annotation.kind],
+    }
+    for name in KIND_FIELDS[Kind(annotation.kind)]:
+        value = getattr(annotation, name)
+        if value not in (None, ""):
+            changes[name] = [None, _jsonable(value)]
+    if annotation.suggestion_id is not None:
+        changes["suggestion"] = [None, annotation.suggestion_id]
+    return changes
+
+
+def origin_of(annotation: Annotation, suggestion: Suggestion | None) -> dict | None:
+    """The export's `origin`: which engine proposed the span, and what the annotator changed.
+
+    None for a span marked by hand. `span_changed` when the annotation no longer covers
+    the proposed span; `attributes_changed` when any attribute the engine filled (or left
+    empty) differs now.
+    """
+    if suggestion is None:
+        return None
+    proposed = _attributes_for_annotation(suggestion)
+    changed = (
+        any(
+            getattr(annotation, name) != proposed.get(name, _empty(name))
+            for name in KIND_FIELDS[Kind(annotation.kind)]
+        )
+        or annotation.kind != suggestion.kind
+    )
+    return {
+        "engine": suggestion.engine,
+        "engine_version": suggestion.engine_version,
+        "score": suggestion.score,
+        "span_changed": (annotation.start, annotation.end) != (suggestion.start, suggestion.end),
+        "attributes_changed": changed,
+        "details": dict(suggestion.details),
+    }
