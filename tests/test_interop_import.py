@@ -230,7 +230,8 @@ def test_one_bad_span_refuses_the_whole_file_and_names_it(annotator):
     [refused] = report.refused_records
     assert refused.location == "record 2"
     assert refused.errors == [
-        "span [13, 22) counted in code points holds “4 percent”, not “40 percent” as the record says."
+        "span [13, 22) counted in code points holds “4 percent”, not “40 percent” as the "
+        "record says."
     ]
     assert Article.objects.count() == Annotation.objects.count() == ImportBatch.objects.count() == 0
     assert report.summary() == "Refused (1 problem): nothing was imported."
