@@ -132,3 +132,15 @@ def test_a_span_ending_between_cr_and_lf_has_no_place():
     document = Document("One line\r\nTwo")
     with pytest.raises(SpanProblem, match="its end has no place"):
         document.anchor(RawSpan(4, 9, "claim"), OffsetUnit.CODE_POINTS)
+
+
+def test_when_neither_unit_holds_the_text_the_message_says_what_was_tried():
+    document = Document(f"{EMOJI} Exports rose 30 percent.")
+    with pytest.raises(SpanProblem) as refused:
+        document.anchor(
+            RawSpan(2, 9, "claim", "Imports"), OffsetUnit.CODE_POINTS, utf16_fallback=True
+        )
+    assert str(refused.value) == (
+        "[2, 9) counted in code points or UTF-16 code units holds “Exports”, not “Imports” "
+        "as the record says."
+    )

@@ -80,25 +80,19 @@ class Document:
         note = None
         raw_start, raw_end = self._in_code_points(span, unit)
         if span.text is not None and self.raw[raw_start:raw_end] != span.text:
+            held = self.raw[raw_start:raw_end]
             tried = UNIT_NAMES[unit]
+            fallback = None
             if utf16_fallback and unit != OffsetUnit.UTF16 and self._units.has_astral:
-                try:
-                    raw_start, raw_end = self._in_code_points(span, OffsetUnit.UTF16)
-                except SpanProblem:
-                    raw_start = raw_end = None
-                if raw_start is not None and self.raw[raw_start:raw_end] == span.text:
-                    note = (
-                        "offsets read as UTF-16 code units (as older Label Studio versions count)"
-                    )
-                    tried = None
-                else:
-                    tried += " or UTF-16 code units"
-            if tried is not None:
-                held = self.raw[raw_start:raw_end] if raw_start is not None else ""
+                tried += " or UTF-16 code units"
+                fallback = self._holding_text_in_utf16(span)
+            if fallback is None:
                 raise SpanProblem(
                     f"{described} counted in {tried} holds {_quoted(held)}, not "
                     f"{_quoted(span.text)} as the record says."
                 )
+            raw_start, raw_end = fallback
+            note = "offsets read as UTF-16 code units (as older Label Studio versions count)"
         body_start = self._map.body_index(raw_start)
         body_end = self._map.body_index(raw_end)
         if body_start is None or body_end is None:
@@ -115,6 +109,13 @@ class Document:
         if (problem := grapheme_split_problem(self.body, body_start, body_end)) is not None:
             raise SpanProblem(f"{described}: {problem}")
         return body_start, body_end, note
+
+    def _holding_text_in_utf16(self, span: RawSpan) -> tuple[int, int] | None:
+        try:
+            start, end = self._in_code_points(span, OffsetUnit.UTF16)
+        except SpanProblem:
+            return None
+        return (start, end) if self.raw[start:end] == span.text else None
 
     def _in_code_points(self, span: RawSpan, unit: OffsetUnit) -> tuple[int, int]:
         start = self._units.code_point(span.start, unit)
