@@ -442,3 +442,13 @@ def test_workbench_s_own_w3c_export_imports_back_as_drafts_on_the_same_spans(
         verified.end,
         State.DRAFT,
     )
+
+
+def test_selectors_nested_too_deeply_are_refused_not_a_crash(annotator, story):
+    selector = quote("Exports")
+    for _ in range(700):
+        selector = {"type": "TextQuoteSelector", "exact": "x", "refinedBy": selector}
+    report = run(w3c(story.url, selector), "w3c", annotator)
+    assert not report.ok
+    reasons = " ".join(report.file_errors + [e for r in report.records for e in r.errors])
+    assert "nested too deeply" in reasons

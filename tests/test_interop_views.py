@@ -204,3 +204,15 @@ def test_one_article_can_be_exported(client_for, editor, verified_and_draft):
 
 def test_the_download_rejects_post(client_for, editor):
     assert client_for(editor).post(export_url()).status_code == 405
+
+
+def test_labels_and_ids_holding_nul_or_lone_surrogates_are_shown_replaced(client_for, editor):
+    """JSON escapes can spell what no page or database holds; the report still renders."""
+    hostile = '{"id": "\\ud800x", "text": "Exports rose.", "label": [[0, 7, "\\u0000\\udfff"]]}'
+    response = client_for(editor).post(
+        PAGE, {"file": upload(content=hostile), "file_format": "doccano"}
+    )
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "id \ufffdx" in content and "“\ufffd\ufffd”" in content
+    assert Article.objects.count() == 1 and Annotation.objects.count() == 0

@@ -27,7 +27,7 @@ from ..models import Article
 from .documents import Document, RawSpan, anchor_spans, read_article_fields
 from .json_text import JsonProblem, json_stream
 from .offsets import OffsetUnit, UnitIndex
-from .records import LabelMap, ParsedRecord, RecordReport
+from .records import LabelMap, ParsedRecord, RecordReport, printable
 
 
 def parse_doccano(
@@ -59,7 +59,7 @@ def _record(value, number: int, line: int, *, labels: LabelMap, unit) -> ParsedR
         report.errors.append("Each record must be a JSON object with a “text”.")
         return record
     if value.get("id") is not None:
-        report.ident = str(value["id"])[:40]
+        report.ident = printable(str(value["id"])[:40])
     raw = value.get("text")
     if raw is None and isinstance(value.get("data"), str):
         raw = value["data"]  # doccano before 1.0

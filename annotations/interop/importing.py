@@ -55,7 +55,15 @@ from .doccano import parse_doccano
 from .documents import SpanProblem
 from .label_studio import parse_label_studio
 from .offsets import OffsetUnit
-from .records import InteropError, InteropFormat, InteropReport, LabelMap, ParsedRecord, ParsedSpan
+from .records import (
+    InteropError,
+    InteropFormat,
+    InteropReport,
+    LabelMap,
+    ParsedRecord,
+    ParsedSpan,
+    printable,
+)
 from .w3c import anchor_selectors, parse_w3c
 
 
@@ -88,7 +96,7 @@ def import_annotations(
         choices = ", ".join(OffsetUnit)
         raise InteropError(f"Unknown offset unit {offsets!r}: use one of {choices}.") from None
     policy.check(author, Action.CREATE_ANNOTATION)
-    name = Path(filename).name or "upload"
+    name = printable(Path(filename).name) or "upload"
     report = InteropReport(
         filename=name,
         format=file_format.value,
@@ -112,6 +120,8 @@ def import_annotations(
     report.file_errors.extend(problems)
     if file_format == InteropFormat.W3C and not problems:
         _anchor_in_articles(records)
+    for record_report in report.records:
+        record_report.make_printable()
     if not report.ok:
         return report
     taken = [record for record in records if record.report.ok]

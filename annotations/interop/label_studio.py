@@ -9,14 +9,15 @@ the whole text, `textarea`, `relation`, HTML spans) are reported and left out; c
 annotations are left out; `predictions` are a model's proposals and are read and checked
 but never stored (Workbench stores a proposal only when a person accepts it).
 
-**Offsets.** Label Studio's editor counted UTF-16 code units (JavaScript string indices)
-until it switched to code points (HumanSignal/label-studio #1008, #1347, fixed by
-label-studio-frontend #308): exports from both eras exist. Offsets are read as code points
-and checked against the region's `text`; when they do not hold it but read as UTF-16 units
-they do, those are taken and the record says so. Only a text with a character outside the
-Basic Multilingual Plane can tell the two apart (the sample exports in the test fixtures
-have none). Label Studio counts CR LF as two characters (its Text tag documentation), which
-the offset map of `offsets` turns into Workbench's one LF.
+**Offsets.** Which unit an export counts depends on Label Studio's version: its editor
+counted UTF-16 code units, JavaScript indices (HumanSignal/label-studio #1008, #1347); a
+fix to store code points (#1559, folded into label-studio-frontend #308) makes later
+exports Python-correct (#4988). Offsets are read as code points and checked against the
+region's `text`; when they do not hold it but read as UTF-16 units they do, those are
+taken and the record says so. Only a text with a character outside the Basic Multilingual
+Plane can tell the two apart (the sample exports in the test fixtures have none). Label
+Studio counts CR LF as two characters (its Text tag documentation), which the offset map
+of `offsets` turns into Workbench's one LF.
 
 **Writing** (`label_studio_tasks`): one task per article, `data.text` the stored body, one
 annotation per Workbench author, offsets in code points with the region's text.
@@ -30,7 +31,7 @@ from ..models import Annotation, Article
 from .documents import Document, RawSpan, anchor_spans, read_article_fields
 from .json_text import JsonProblem, json_document
 from .offsets import OffsetUnit
-from .records import LabelMap, ParsedRecord, RecordReport
+from .records import LabelMap, ParsedRecord, RecordReport, printable
 
 SPAN_RESULT_TYPES = {"labels"}
 # Spans Label Studio anchors by XPath or by paragraph, not by offsets into one text.
@@ -67,7 +68,7 @@ def _task(task, number: int, *, labels: LabelMap, unit: OffsetUnit | None) -> Pa
         report.errors.append("Not a task: each item of the array must be an object.")
         return record
     if task.get("id") is not None:
-        report.ident = str(task["id"])[:40]
+        report.ident = printable(str(task["id"])[:40])
     data = task.get("data")
     if not isinstance(data, dict):
         report.errors.append(

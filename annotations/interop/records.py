@@ -5,6 +5,7 @@ annotation. Each record gets its own `RecordReport` (what became of it and why),
 person, the command line and an API endpoint all say the same thing per record.
 """
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,6 +16,16 @@ from ..models import Article, Kind
 TITLE_MAX = Article._meta.get_field("title").max_length
 # A title made from the first line of a text: long enough to recognise, short enough to list.
 DERIVED_TITLE_LENGTH = 120
+
+
+# What a file may hold but no page or database can: NUL and lone surrogates (JSON's
+# "\u0000" and "\ud800" escapes).
+_UNPRINTABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """`text` with NUL and lone surrogates replaced by U+FFFD, for reports and history."""
+    return _UNPRINTABLE.sub("\ufffd", text)
 
 
 class InteropFormat(StrEnum):
@@ -121,6 +132,12 @@ class RecordReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def make_printable(self) -> None:
+        """Labels and ids from a file end up in messages: keep them storable and showable."""
+        self.ident, self.title = printable(self.ident), printable(self.title)
+        for messages in (self.skipped, self.errors, self.notes):
+            messages[:] = [printable(message) for message in messages]
 
     def as_dict(self) -> dict:
         return {

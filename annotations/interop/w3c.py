@@ -30,7 +30,7 @@ from datetime import datetime
 from ..text import grapheme_split_problem
 from .documents import SpanProblem
 from .json_text import JsonProblem, json_document, json_stream
-from .records import LabelMap, ParsedRecord, RecordReport
+from .records import LabelMap, ParsedRecord, RecordReport, printable
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+")
@@ -333,8 +333,11 @@ def _record(annotation, number: int, line, *, needs_context: bool, labels: Label
     report = RecordReport(number=number, line=line)
     record = ParsedRecord(report=report)
     if isinstance(annotation, dict) and isinstance(annotation.get("id"), str):
-        report.ident = annotation["id"][:200]
-    problems = annotation_problems(annotation, needs_context=needs_context)
+        report.ident = printable(annotation["id"][:200])
+    try:
+        problems = annotation_problems(annotation, needs_context=needs_context)
+    except RecursionError:
+        problems = ["its selectors or bodies are nested too deeply to read."]
     if problems:
         report.errors.append("Not a valid Web Annotation: " + " ".join(problems))
         return record
