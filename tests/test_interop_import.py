@@ -32,7 +32,7 @@ EMOJI = "\U0001f30d"
 
 def run(payload, file_format, author, *, filename=None, **options):
     if isinstance(payload, (list, dict)):
-        data = json.dumps(payload, ensure_ascii=False).encode()
+        data = json.dumps(payload).encode()  # \u escapes: lone surrogates can be sent too
     elif isinstance(payload, str):
         data = payload.encode()
     else:
@@ -452,3 +452,10 @@ def test_selectors_nested_too_deeply_are_refused_not_a_crash(annotator, story):
     assert not report.ok
     reasons = " ".join(report.file_errors + [e for r in report.records for e in r.errors])
     assert "nested too deeply" in reasons
+
+
+@pytest.mark.parametrize("source", ["https://news.example.org/a\u0000b", "https://x.org/\ud800"])
+def test_a_target_that_no_iri_can_be_is_refused_before_any_query(annotator, source):
+    report = run(w3c(source, position(0, 7)), "w3c", annotator)
+    assert not report.ok
+    assert "must be an IRI" in report.records[0].errors[0]

@@ -33,7 +33,9 @@ from .json_text import JsonProblem, json_document, json_stream
 from .records import LabelMap, ParsedRecord, RecordReport, printable
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
-_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+")
+# An absolute IRI (RFC 3987): a scheme, then no space, control character, lone surrogate
+# or delimiter that an IRI must escape.
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`\x00-\x1f\x7f\ud800-\udfff]+")
 _TEXT_DIRECTIONS = {"ltr", "rtl", "auto"}
 _COMPOSITE_TYPES = {"Choice", "List", "Composite", "Independents"}
 _TAG_PURPOSES = {"tagging", "classifying"}
