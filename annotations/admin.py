@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.timesince import timesince
 
-from . import policy, workflow
+from . import policy, webhooks, workflow
 from .inputs import BadInput, parse_id
 from .models import (
     Annotation,
@@ -32,6 +32,9 @@ from .models import (
     Source,
     State,
     Verdict,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
 )
 from .sources import normalise_url, title_from_url
 
@@ -574,3 +577,112 @@ class WorkbenchUserAdmin(UserAdmin):
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 admin.site.register(User, WorkbenchUserAdmin)
+
+
+# ---- Webhooks: endpoints editors register, and the log of every delivery ----
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    """Events as checkboxes; the URL checked by the webhooks' own rules (scheme, no
+    credentials, no private address unless allowed); a new endpoint gets a fresh secret,
+    an existing one keeps its secret unless a new one is typed."""
+
+    events = forms.MultipleChoiceField(
+        choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
+    )
+    secret = forms.CharField(
+        required=False,
+        min_length=16,
+        max_length=WebhookEndpoint._meta.get_field("secret").max_length,
+        help_text="Key of the HMAC-SHA256 signature (at least 16 characters). Copy it to the "
+        "receiver now. Leave empty on an existing endpoint to keep its secret.",
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ("url", "description", "events", "secret", "active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None and not self.is_bound:
+            self.initial["secret"] = webhooks.new_secret()
+        if self.instance.pk is not None:
+            self.initial["secret"] = ""
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        if (problem := webhooks.url_problem(url)) is not None:
+            raise forms.ValidationError(problem)
+        return url
+
+    def clean_secret(self):
+        secret = self.cleaned_data["secret"].strip()
+        if not secret:
+            if self.instance.pk is None:
+                raise forms.ValidationError("A new endpoint needs a secret.")
+            return self.instance.secret
+        return secret
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = WebhookEndpointForm
+    list_display = ("url", "description", "event_list", "active", "created_by", "created_at")
+    list_filter = ("active",)
+    list_select_related = ("created_by",)
+    search_fields = ("url", "description")
+
+    @admin.display(description="events")
+    def event_list(self, endpoint):
+        return ", ".join(endpoint.events)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The log: read-only, with "retry now" (the retry rules of webhooks.py apply)."""
+
+    list_display = (
+        "event",
+        "endpoint",
+        "status",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+        "created_at",
+    )
+    list_filter = ("status", "event", ("endpoint", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("endpoint",)
+    search_fields = ("uuid", "endpoint__url", "last_error")
+    fields = (
+        "endpoint",
+        "event",
+        "uuid",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "next_attempt_at",
+        "last_attempt_at",
+        "delivered_at",
+        "created_at",
+        "body",
+    )
+    readonly_fields = fields
+    actions = ("retry_now",)
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("annotations.change_webhookdelivery")
+
+    @admin.action(description="Retry the selected deliveries now", permissions=["retry"])
+    def retry_now(self, request, queryset):
+        planned = webhooks.deliveries_retry_now(queryset.values_list("pk", flat=True))
+        left = queryset.count() - planned
+        message = f"{planned} deliver{'y' if planned == 1 else 'ies'} planned now."
+        if left:
+            message += f" {left} left alone (delivered, or being sent)."
+        self.message_user(request, message, messages.SUCCESS)

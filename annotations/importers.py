@@ -34,8 +34,9 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 
+from . import events
 from .inputs import text_problem
-from .models import Article, ImportBatch, body_checksum
+from .models import Article, ImportBatch, WebhookEvent, body_checksum
 from .text import normalise_body, normalise_line
 
 BOM = b"\xef\xbb\xbf"
@@ -651,4 +652,5 @@ def _save(
             ],
             batch_size=CHECKSUM_CHUNK,
         )
+        events.emit(WebhookEvent.ARTICLES_IMPORTED, batch_id=report.batch.pk)
     return report

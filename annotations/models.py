@@ -600,3 +600,114 @@ class Suggestion(models.Model):
     def __str__(self):
         excerpt = self.exact if len(self.exact) <= 60 else self.exact[:57] + "…"
         return f"{self.get_kind_display()} proposed by {self.engine}: {excerpt}"
+
+
+# ---- Webhooks: other systems told when something happens (annotations/webhooks.py) ----
+
+
+class WebhookEvent(models.TextChoices):
+    ANNOTATION_VERIFIED = "annotation.verified", "Annotation verified"
+    ANNOTATION_REJECTED = "annotation.rejected", "Annotation rejected"
+    ANNOTATION_SENT_BACK = "annotation.sent_back", "Annotation sent back"
+    ARTICLES_IMPORTED = "articles.imported", "Articles imported"
+
+
+class WebhookEndpointQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class WebhookEndpoint(models.Model):
+    """A URL that receives the chosen events, each delivery signed with its secret.
+
+    The secret is stored as given: signing needs it (HMAC), as at GitHub or Stripe.
+    """
+
+    url = models.URLField(max_length=1000, help_text="http or https; receives a POST per event")
+    description = models.CharField(max_length=200, blank=True)
+    secret = models.CharField(max_length=200, help_text="Key of the HMAC-SHA256 signature")
+    # A list of WebhookEvent values (JSON: SQLite and PostgreSQL alike, a handful per row).
+    events = models.JSONField(default=list)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WebhookEndpointQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["url", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(url=""), name="webhook_url_not_empty"),
+            models.CheckConstraint(condition=~Q(secret=""), name="webhook_secret_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.description or self.url
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    RETRYING = "retrying", "Retrying"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDeliveryQuerySet(models.QuerySet):
+    def due(self, now):
+        """Deliveries to attempt now: waiting for a first or next attempt whose time has
+        come, and attempts whose sender vanished (a lease that ran out)."""
+        return self.filter(
+            status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING, DeliveryStatus.SENDING],
+            next_attempt_at__lte=now,
+        )
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: the exact body sent, and every attempt's outcome."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    # Sent as X-Workbench-Delivery and in the body: receivers use it to ignore a repeat.
+    uuid = models.UUIDField(unique=True, editable=False)
+    # The raw JSON text signed and sent, identical on every attempt.
+    body = models.TextField()
+    status = models.CharField(
+        max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    # When the next attempt is due (while sending: when the attempt counts as lost).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WebhookDeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=DeliveryStatus.values), name="webhook_delivery_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(event__in=WebhookEvent.values), name="webhook_delivery_event_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=DeliveryStatus.SUCCEEDED) | Q(delivered_at__isnull=False),
+                name="webhook_delivery_success_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.endpoint.url} ({self.get_status_display().lower()})"

@@ -40,6 +40,7 @@ class Action(StrEnum):
     SEND_BACK = "send_back"
     REOPEN = "reopen"
     EXPORT = "export"
+    EXPORT_ALL = "export_all"
 
 
 # app_label.codename of each role's permissions; `sync_roles` writes them to the groups.
@@ -74,6 +75,13 @@ ROLE_PERMISSIONS = {
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",
+        # Webhooks (admin): register endpoints, read the deliveries log, retry them.
+        "annotations.view_webhookendpoint",
+        "annotations.add_webhookendpoint",
+        "annotations.change_webhookendpoint",
+        "annotations.delete_webhookendpoint",
+        "annotations.view_webhookdelivery",
+        "annotations.change_webhookdelivery",
     ],
     # Researchers read what they export (articles, annotations: the IRIs in an export point
     # at them), read-only: no annotating, no reviewing.
@@ -103,6 +111,9 @@ PERMISSION_FOR = {
     Action.VIEW_QUEUE: REVIEW_PERMISSION,
     Action.ADD_SOURCE: "annotations.add_source",
     Action.EXPORT: "annotations.export_verified",
+    # Every live annotation, drafts included (moving a project to another tool): those who
+    # see every annotation in every state in the admin, the editors.
+    Action.EXPORT_ALL: "annotations.view_annotation",
 }
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import accounts, annotate, articles, export, importing, review
+from .views import accounts, annotate, articles, export, importing, interop, review
 
 urlpatterns = [
     # Accounts
@@ -34,6 +34,9 @@ urlpatterns = [
     path("annotate/<int:annotation_id>/submit/", annotate.submit, name="annotate_submit"),
     # Import
     path("import/", importing.import_upload, name="import_upload"),
+    # Other tools (Label Studio, doccano, W3C) in and out
+    path("interop/", interop.interop_page, name="interop_page"),
+    path("interop/export.<str:export_format>", interop.interop_export, name="interop_export"),
     # Review
     path("review/", review.review_queue, name="review_queue"),
     path("review/take-next/", review.review_take_next, name="review_take_next"),

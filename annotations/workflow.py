@@ -24,7 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from . import policy
+from . import events, policy
 from .exporters import decimal_text
 from .models import (
     Annotation,
@@ -667,6 +667,7 @@ def _decide(
             verdict=verdict,
             rationale=rationale,
         )
+        events.emit(f"annotation.{outcome}", annotation_id=annotation.pk)
     return annotation
 
 

@@ -31,6 +31,8 @@ PERMISSION_ACTIONS = {
     Action.VIEW_QUEUE: {Role.REVIEWER, Role.EDITOR},
     Action.ADD_SOURCE: {Role.REVIEWER, Role.EDITOR},
     Action.EXPORT: {Role.EDITOR, Role.RESEARCHER},
+    # Every live annotation, not only verified ones: editors only.
+    Action.EXPORT_ALL: {Role.EDITOR},
 }
 
 AUTHORS = {Role.ANNOTATOR, Role.EDITOR}
