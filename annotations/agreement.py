@@ -6,9 +6,9 @@ the results) and renders what comes back (`to_dict()` gives JSON-ready dicts). E
 formula, its reference and how to read it is in docs/agreement.md; tests/test_agreement.py
 reproduces the published worked examples.
 
-Nothing here loops over the characters of an article: spans are swept in order, so an
-article of 20,000 characters with three annotators of 300 spans each costs a few
-milliseconds, and the cost grows with the number of spans, not the length of the text.
+Nothing here loops over the characters of an article or over all pairs of spans: spans are
+swept in order, so the cost grows with the number of spans, not with the length of the text
+(an article of 20,000 characters, three annotators of 300 spans each: about 0.15 s).
 """
 
 from __future__ import annotations
@@ -188,13 +188,14 @@ def match_by_overlap(
 ) -> list[tuple[int, int]]:
     """A one-to-one matching of overlapping spans, best overlap first (indices into each).
 
-    Candidate pairs are spans that share a character (of the same kind, or of different
-    kinds when `same_kind` is False); they are taken greedily by intersection over union,
-    then by the longer intersection, then by position, each span at most once. Greedy
-    by overlap rather than a maximum-cardinality matching: with A = [0,10) [8,10) and
-    B = [0,10) [0,2), the maximum matching pairs each big span with a small one and
-    reports perfect agreement; this pairs the identical spans and leaves the two small
-    ones, which nobody else marked, unmatched. Identical spans always match each other.
+        Candidate pairs are spans that share a character (of the same kind, or of different
+        kinds when `same_kind` is False); they are taken greedily by intersection over union,
+        then by the longer intersection, then by position, each span at most once. Greedy
+        by overlap rather than a maximum-cardinality matching: with A = [0,10) [8,10) and
+        B = [0,10) [0,2), the maximum matching pairs each big span with a small one and
+        reports perfect agreement; this pairs the identical spans and leaves the two small
+        ones, which nobody else marked, unmatched. Identical spans always match each other
+    (up to duplicates on one side), so exact matches are never more than overlap matches.
     """
     candidates = []
     for i, j in overlapping_pairs(first, second):
