@@ -188,13 +188,13 @@ def match_by_overlap(
 ) -> list[tuple[int, int]]:
     """A one-to-one matching of overlapping spans, best overlap first (indices into each).
 
-        Candidate pairs are spans that share a character (of the same kind, or of different
-        kinds when `same_kind` is False); they are taken greedily by intersection over union,
-        then by the longer intersection, then by position, each span at most once. Greedy
-        by overlap rather than a maximum-cardinality matching: with A = [0,10) [8,10) and
-        B = [0,10) [0,2), the maximum matching pairs each big span with a small one and
-        reports perfect agreement; this pairs the identical spans and leaves the two small
-        ones, which nobody else marked, unmatched. Identical spans always match each other
+    Candidate pairs are spans that share a character (of the same kind, or of different
+    kinds when `same_kind` is False); they are taken greedily by intersection over union,
+    then by the longer intersection, then by position, each span at most once. Greedy
+    by overlap rather than a maximum-cardinality matching: with A = [0,10) [8,10) and
+    B = [0,10) [0,2), the maximum matching pairs each big span with a small one and
+    reports perfect agreement; this pairs the identical spans and leaves the two small
+    ones, which nobody else marked, unmatched. Identical spans always match each other
     (up to duplicates on one side), so exact matches are never more than overlap matches.
     """
     candidates = []
