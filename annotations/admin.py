@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from . import policy, workflow
@@ -28,6 +29,7 @@ from .models import (
     Evidence,
     HistoryEntry,
     ImportBatch,
+    Job,
     Review,
     Source,
     State,
@@ -574,3 +576,51 @@ class WorkbenchUserAdmin(UserAdmin):
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 admin.site.register(User, WorkbenchUserAdmin)
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Background jobs: status, progress, attempts and why one failed. Read-only: a job
+    changes only through its worker. The attempts themselves (with tracebacks) are the
+    task results of django-tasks-db, linked from each job for superusers."""
+
+    list_display = (
+        "__str__",
+        "kind",
+        "status",
+        "created_by",
+        "created_at",
+        "progress",
+        "attempts",
+        "finished_at",
+    )
+    list_filter = ("kind", "status", ("created_by", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("created_by",)
+    search_fields = ("progress_label", "error", "file_name", "task_id")
+    fields = (
+        ("kind", "status"),
+        ("created_by", "created_at"),
+        ("started_at", "finished_at"),
+        ("progress_done", "progress_total", "progress_label"),
+        ("attempts", "next_attempt_at"),
+        "error",
+        "task_link",
+        "params",
+        "result",
+        ("file_name", "file_size", "content_type", "expires_at"),
+    )
+    readonly_fields = [
+        name for row in fields for name in (row if isinstance(row, tuple) else (row,))
+    ]
+
+    @admin.display(description="progress")
+    def progress(self, job):
+        percent = job.percent
+        return f"{percent}%" if percent is not None else job.progress_label
+
+    @admin.display(description="latest attempt")
+    def task_link(self, job):
+        if not job.task_id:
+            return "—"
+        url = reverse("admin:django_tasks_db_dbtaskresult_change", args=[job.task_id])
+        return format_html('<a href="{}">{}</a>', url, job.task_id)

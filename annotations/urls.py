@@ -34,6 +34,7 @@ urlpatterns = [
     path("annotate/<int:annotation_id>/submit/", annotate.submit, name="annotate_submit"),
     # Import
     path("import/", importing.import_upload, name="import_upload"),
+    path("import/jobs/<int:job_id>/", importing.import_job, name="import_job"),
     # Review
     path("review/", review.review_queue, name="review_queue"),
     path("review/take-next/", review.review_take_next, name="review_take_next"),
@@ -54,6 +55,13 @@ urlpatterns = [
     ),
     # Export
     path("export/", export.export_page, name="export_page"),
+    path("export/start/", export.export_start, name="export_start"),
+    path("export/files/", export.export_files, name="export_files"),
+    path(
+        "export/files/<int:job_id>/",
+        export.export_file_download,
+        name="export_file_download",
+    ),
     path("export/tokens/", export.export_token_create, name="export_token_create"),
     path(
         "export/tokens/<int:token_id>/revoke/",
