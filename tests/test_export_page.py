@@ -18,7 +18,7 @@ def test_the_page_is_at_export():
 
 
 @pytest.mark.parametrize("persona", ["researcher", "editor"])
-def test_researchers_and_editors_see_a_download_button_for_every_format(client_for, persona, request):
+def test_researchers_and_editors_see_a_download_button_per_format(client_for, persona, request):
     response = client_for(request.getfixturevalue(persona)).get(PAGE)
 
     assert response.status_code == 200
