@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.timesince import timesince
+from django_tasks_db.models import DBTaskResult
 
 from . import policy, workflow
 from .inputs import BadInput, parse_id
@@ -622,5 +623,6 @@ class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def task_link(self, job):
         if not job.task_id:
             return "—"
-        url = reverse("admin:django_tasks_db_dbtaskresult_change", args=[job.task_id])
+        meta = DBTaskResult._meta
+        url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[job.task_id])
         return format_html('<a href="{}">{}</a>', url, job.task_id)

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from annotations import tasks
 from annotations.models import Job, JobKind, JobStatus
 from annotations.policy import Role
 
@@ -86,3 +87,14 @@ def test_editors_read_jobs_in_the_admin_and_cannot_change_them(client_for, edito
     assert "Importing big.jsonl" in detail.content.decode()
     assert 'name="_save"' not in detail.content.decode()
     assert client.get(reverse("admin:annotations_job_add")).status_code == 403
+
+
+def test_the_admin_links_a_job_to_its_latest_attempt_in_the_queue(admin_client, import_job):
+    result = tasks.import_articles.enqueue(import_job.pk)
+    Job.objects.filter(pk=import_job.pk).update(task_id=result.id)
+
+    detail = admin_client.get(reverse("admin:annotations_job_change", args=[import_job.pk]))
+
+    attempt = reverse("admin:django_tasks_database_dbtaskresult_change", args=[result.id])
+    assert f'<a href="{attempt}">{result.id}</a>' in detail.content.decode()
+    assert admin_client.get(attempt).status_code == 200
