@@ -218,7 +218,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes the files whitenoise serves (one copy per app server).
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 # Files of background jobs (uploads waiting for their import, prepared exports): private,
 # never served by URL, only through permission-checked views. With workers on several
 # machines this folder must be shared (a network volume), like the database.
