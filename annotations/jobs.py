@@ -154,11 +154,19 @@ def _enqueue(job_id: int, task, run_after: datetime | None = None) -> None:
     Job.objects.filter(pk=job_id).update(task_id=str(result.id))
 
 
-def job_run(context, job_id: int, work: Callable[[Job, Progress], dict], *, retry: RetryPolicy):
+def job_run(
+    context,
+    job_id: int,
+    work: Callable[[Job, Progress], dict],
+    *,
+    retry: RetryPolicy,
+    discard: Callable[[Job], None] | None = None,
+):
     """Run one attempt of a job: what every task in tasks.py does with its job's function.
 
     A failure is recorded on the job and raised again, so the queue's own record of the
-    attempt (the task result, with its traceback) says it failed too.
+    attempt (the task result, with its traceback) says it failed too. When the job fails
+    for good, `discard(job)` removes what only a later attempt would have needed.
     """
     job = _job_start(job_id, task_id=str(context.task_result.id))
     if job is None:
@@ -173,6 +181,8 @@ def job_run(context, job_id: int, work: Callable[[Job, Progress], dict], *, retr
             _job_retry_later(job, error, task=task, wait=retry.delay(job.attempts))
         else:
             _job_fail(job, error)
+            if discard is not None:
+                discard(job)
         raise
     _job_succeed(job, result)
     job_files_expire()
@@ -344,7 +354,10 @@ def import_job_work(job: Job, progress: Progress) -> dict:
     files = job.params["files"]
     reports = dict(job.result.get("reports", {}))
     storage = job_storage()
-    done = sum(entry["size"] for key, entry in enumerate(files) if str(key) in reports)
+    # Files refused unread (too large) have a report from the start and count for nothing.
+    done = sum(
+        entry["size"] for key, entry in enumerate(files) if str(key) in reports and entry["path"]
+    )
     for index, entry in enumerate(files):
         key = str(index)
         if key in reports:
@@ -369,10 +382,16 @@ def import_job_work(job: Job, progress: Progress) -> dict:
             record(ImportReport(filename=failure.filename, errors=failure.errors))
         done += entry["size"]
         progress.update(done)
-    for entry in files:
+    import_job_discard_uploads(job)
+    return {"reports": reports}
+
+
+def import_job_discard_uploads(job: Job) -> None:
+    """Delete the job's uploads: once imported, or when the job has failed for good."""
+    storage = job_storage()
+    for entry in job.params["files"]:
         if entry["path"]:
             storage.delete(entry["path"])
-    return {"reports": reports}
 
 
 # ---- Export to a file ----

@@ -35,7 +35,13 @@ TRANSIENT_RETRY = RetryPolicy(
 
 @task(takes_context=True)
 def import_articles(context, job_id: int) -> dict:
-    return jobs.job_run(context, job_id, jobs.import_job_work, retry=TRANSIENT_RETRY)
+    return jobs.job_run(
+        context,
+        job_id,
+        jobs.import_job_work,
+        retry=TRANSIENT_RETRY,
+        discard=jobs.import_job_discard_uploads,
+    )
 
 
 @task(takes_context=True)

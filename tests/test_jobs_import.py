@@ -242,6 +242,7 @@ def test_a_job_that_keeps_failing_gives_up_after_its_attempts_with_doubling_wait
     assert waits == [15, 30, 60, 120]
     assert not DBTaskResult.objects.ready().exists()
     assert not Article.objects.exists()
+    assert stored_files() == []  # nothing will read the upload any more
 
 
 def test_an_unexpected_error_fails_the_job_at_once_without_retrying(
@@ -263,6 +264,7 @@ def test_an_unexpected_error_fails_the_job_at_once_without_retrying(
         "editors find the details in the admin."
     )
     assert DBTaskResult.objects.get().status == "FAILED"
+    assert stored_files() == []
     page = client_for(editor).get(reverse("import_job", args=[job.pk])).content.decode()
     assert "Failed" in page and job.error in page
 
@@ -279,3 +281,37 @@ def test_a_task_delivered_twice_runs_its_job_once(client_for, editor, background
     assert Article.objects.count() == 1
     results = sorted(r.return_value.get("skipped", "") for r in DBTaskResult.objects.all())
     assert results == ["", "already run or removed"]
+
+
+def test_a_file_over_the_limit_is_refused_at_once_and_the_others_go_to_the_worker(
+    client_for, editor, background, run_worker, settings
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.IMPORT_MAX_BYTES = 100
+    client = client_for(editor)
+    huge = SimpleUploadedFile("huge.txt", b"Title\n\n" + b"word " * 100)
+
+    response = upload(client, huge, jsonl_file("fine.jsonl", ["One"]))
+
+    assert response.status_code == 202
+    job = only_job()
+    huge_entry, fine_entry = job.params["files"]
+    assert huge_entry["path"] == "" and fine_entry["path"]  # the large one was not kept
+    assert job.progress_total == fine_entry["size"]
+    [refused] = jobs.import_job_reports(job)
+    assert refused["filename"] == "huge.txt" and "The file is too large" in str(refused["errors"])
+
+    run_worker()
+
+    job.refresh_from_db()
+    assert (job.status, job.progress_done, job.progress_total) == (
+        JobStatus.SUCCEEDED,
+        fine_entry["size"],
+        fine_entry["size"],
+    )
+    page = client.get(reverse("import_job", args=[job.pk]))
+    assert page.status_code == 422
+    html = page.content.decode()
+    assert html.index("huge.txt") < html.index("fine.jsonl")  # in the order of the upload
+    assert "Imported 1, skipped 0 duplicates." in html
