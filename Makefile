@@ -57,10 +57,16 @@ $(ENV_FILE): | $(PY)
 	} > $@.tmp && mv $@.tmp $@
 	@echo "Wrote $@: development mode and a new secret key for manage.py in this tree."
 
+# The server and, beside it, the worker that runs background jobs (large imports, export
+# files). The worker gets a session of its own (its pid is its process group) so that
+# stopping the server stops it too, with its autoreloader's child, however make ends.
 run: $(VENV)/.installed-runtime $(ENV_FILE)
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	@setsid $(PY) manage.py db_worker --queue-name default & worker=$$!; \
+	trap 'kill -TERM -- -$$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	echo "Worker for background jobs started (pid $$worker); it stops with the server."; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(VENV)/.installed-dev chromium redis

@@ -17,7 +17,9 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.timesince import timesince
+from django_tasks_db.models import DBTaskResult
 
 from . import policy, webhooks, workflow
 from .inputs import BadInput, parse_id
@@ -28,6 +30,7 @@ from .models import (
     Evidence,
     HistoryEntry,
     ImportBatch,
+    Job,
     Review,
     Source,
     State,
@@ -686,3 +689,52 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if left:
             message += f" {left} left alone (delivered, or being sent)."
         self.message_user(request, message, messages.SUCCESS)
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Background jobs: status, progress, attempts and why one failed. Read-only: a job
+    changes only through its worker. The attempts themselves (with tracebacks) are the
+    task results of django-tasks-db, linked from each job for superusers."""
+
+    list_display = (
+        "__str__",
+        "kind",
+        "status",
+        "created_by",
+        "created_at",
+        "progress",
+        "attempts",
+        "finished_at",
+    )
+    list_filter = ("kind", "status", ("created_by", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("created_by",)
+    search_fields = ("progress_label", "error", "file_name", "task_id")
+    fields = (
+        ("kind", "status"),
+        ("created_by", "created_at"),
+        ("started_at", "finished_at"),
+        ("progress_done", "progress_total", "progress_label"),
+        ("attempts", "next_attempt_at"),
+        "error",
+        "task_link",
+        "params",
+        "result",
+        ("file_name", "file_size", "content_type", "expires_at"),
+    )
+    readonly_fields = [
+        name for row in fields for name in (row if isinstance(row, tuple) else (row,))
+    ]
+
+    @admin.display(description="progress")
+    def progress(self, job):
+        percent = job.percent
+        return f"{percent}%" if percent is not None else job.progress_label
+
+    @admin.display(description="latest attempt")
+    def task_link(self, job):
+        if not job.task_id:
+            return "—"
+        meta = DBTaskResult._meta
+        url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[job.task_id])
+        return format_html('<a href="{}">{}</a>', url, job.task_id)

@@ -21,7 +21,7 @@ import json
 import os
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -487,13 +487,16 @@ def import_file(
     file_format: Format | str | None = None,
     publisher: str = "",
     imported_by=None,
+    on_saved: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import one file all or nothing and return its report; raise ImportFailed if refused.
 
     `file_format` overrides detection. `publisher` applies to every article that does not
     name its own. Articles whose body is already stored (or appeared earlier in the file)
     are skipped as duplicates; an ImportBatch records the file when it adds anything, so
-    importing a file again changes nothing at all.
+    importing a file again changes nothing at all. `on_saved(report)` runs inside the
+    file's transaction, so that what it writes commits with the articles or not at all
+    (a background import records each file's report that way, and resumes after it).
     """
     filename = _storable_name(filename)
     if file_format:
@@ -522,6 +525,7 @@ def import_file(
             file_checksum=hashlib.sha256(data).hexdigest(),
             publisher=publisher,
             imported_by=imported_by,
+            on_saved=on_saved,
         )
     except IntegrityError:
         # Only a concurrent import of the same article can get here: the checksums were
@@ -607,6 +611,7 @@ def _save(
     file_checksum: str,
     publisher: str,
     imported_by,
+    on_saved: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     report = ImportReport(filename=filename, format=file_format.value)
     with transaction.atomic():
@@ -625,6 +630,8 @@ def _save(
             seen.add(checksum)
             new.append((article, checksum))
         if not new:
+            if on_saved is not None:
+                on_saved(report)
             return report
         report.batch = ImportBatch.objects.create(
             filename=filename[: ImportBatch._meta.get_field("filename").max_length],
@@ -653,4 +660,6 @@ def _save(
             batch_size=CHECKSUM_CHUNK,
         )
         events.emit(WebhookEvent.ARTICLES_IMPORTED, batch_id=report.batch.pk)
+        if on_saved is not None:
+            on_saved(report)
     return report

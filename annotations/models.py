@@ -711,3 +711,111 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.endpoint.url} ({self.get_status_display().lower()})"
+
+
+class JobKind(models.TextChoices):
+    """What a background job does; annotations/tasks.py has the task that runs each kind."""
+
+    IMPORT = "import", "Import"
+    EXPORT = "export", "Export file"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    # A transient failure (the database or the storage away): another attempt is scheduled.
+    RETRYING = "retrying", "Waiting to retry"
+    SUCCEEDED = "succeeded", "Done"
+    FAILED = "failed", "Failed"
+
+
+JOB_FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+class JobQuerySet(models.QuerySet):
+    def unfinished(self):
+        return self.exclude(status__in=JOB_FINISHED)
+
+    def with_expired_files(self, now):
+        return self.exclude(file_path="").filter(expires_at__lte=now)
+
+
+class Job(models.Model):
+    """One piece of background work as people see it: who asked, status, progress, report.
+
+    The queue itself is django-tasks-db's table (one row per attempt); this row outlives
+    the attempts and is what the screens and the admin show. `annotations/jobs.py` holds
+    the functions that create, run, retry and finish jobs.
+    """
+
+    kind = models.CharField(max_length=20, choices=JobKind.choices)
+    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="jobs",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # What to do: JSON-serialisable, read by the job's function (files, format, filters).
+    params = models.JSONField(default=dict, blank=True)
+    # What it did: the report shown when it is done (and what a resumed attempt skips).
+    result = models.JSONField(default=dict, blank=True)
+    # Steps done out of `progress_total` (0: not known yet), and what it is doing now.
+    progress_done = models.PositiveBigIntegerField(default=0)
+    progress_total = models.PositiveBigIntegerField(default=0)
+    progress_label = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Why it failed or is retrying, for the person who asked (the traceback is the task's).
+    error = models.TextField(blank=True)
+    # The django.tasks result id of the latest attempt (its row in the queue's admin).
+    task_id = models.CharField(max_length=64, blank=True)
+    # A file made by the job (an export): its name in the "jobs" storage, never a public URL.
+    file_path = models.CharField(max_length=255, blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    file_size = models.PositiveBigIntegerField(default=0)
+    content_type = models.CharField(max_length=100, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["expires_at"], name="job_expires_at_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=JobStatus.values), name="job_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress_total=0) | Q(progress_done__lte=F("progress_total")),
+                name="job_progress_within_total",
+            ),
+            # Finished exactly when it has a finishing time.
+            models.CheckConstraint(
+                condition=Q(status__in=JOB_FINISHED, finished_at__isnull=False)
+                | (~Q(status__in=JOB_FINISHED) & Q(finished_at__isnull=True)),
+                name="job_finished_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(file_path="") | Q(expires_at__isnull=False),
+                name="job_file_expires",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display().lower()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in JOB_FINISHED
+
+    @property
+    def percent(self) -> int | None:
+        """Progress in whole percent, or None while the total is unknown."""
+        if not self.progress_total:
+            return None
+        return min(100, 100 * self.progress_done // self.progress_total)

@@ -71,6 +71,8 @@ ROLE_PERMISSIONS = {
         "annotations.view_historyentry",
         "annotations.view_apitoken",
         "annotations.change_apitoken",
+        # Everyone's background jobs (imports, export files): their status, reports, files.
+        "annotations.view_job",
         "annotations.change_article",
         "auth.view_user",
         "auth.add_user",

@@ -37,6 +37,7 @@ urlpatterns = [
     # Other tools (Label Studio, doccano, W3C) in and out
     path("interop/", interop.interop_page, name="interop_page"),
     path("interop/export.<str:export_format>", interop.interop_export, name="interop_export"),
+    path("import/jobs/<int:job_id>/", importing.import_job, name="import_job"),
     # Review
     path("review/", review.review_queue, name="review_queue"),
     path("review/take-next/", review.review_take_next, name="review_take_next"),
@@ -57,6 +58,13 @@ urlpatterns = [
     ),
     # Export
     path("export/", export.export_page, name="export_page"),
+    path("export/start/", export.export_start, name="export_start"),
+    path("export/files/", export.export_files, name="export_files"),
+    path(
+        "export/files/<int:job_id>/",
+        export.export_file_download,
+        name="export_file_download",
+    ),
     path("export/tokens/", export.export_token_create, name="export_token_create"),
     path(
         "export/tokens/<int:token_id>/revoke/",

@@ -1,6 +1,7 @@
 """Shared fixtures: personas for each role, settings for tests, and Playwright on Chromium."""
 
 import os
+import threading
 
 import pytest
 from django.conf import settings as django_settings
@@ -28,8 +29,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
-    """Fast hashing, a fresh throttle cache for each test."""
+def _test_settings(settings, tmp_path_factory):
+    """Fast hashing, a fresh throttle cache and an empty job storage for each test."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {
         "default": {
@@ -37,6 +38,56 @@ def _test_settings(settings):
             "LOCATION": f"test-{os.getpid()}-{id(settings)}",
         }
     }
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "jobs": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path_factory.mktemp("job-files"), "base_url": None},
+        },
+    }
+
+
+@pytest.fixture
+def run_worker(transactional_db):
+    """run_worker() runs the real worker loop of `manage.py db_worker` until no task is
+    ready, in a thread of its own with its own database connection: jobs are taken from
+    the queue table, run and recorded exactly as in production, and the test sees only
+    what they committed. (The SQLite test database lives in memory, shared by the
+    threads of this process, so a thread can reach it where another process could not.)
+
+    Tests using it need committed data (`transactional_db`), which this fixture asks for.
+    """
+    from django.db import connections
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    def run(worker_id: str = "test-worker") -> None:
+        failures = []
+
+        def loop():
+            try:
+                Worker(
+                    queue_names=["default"],
+                    interval=0,
+                    batch=True,
+                    backend_name="default",
+                    startup_delay=False,
+                    max_tasks=None,
+                    worker_id=worker_id,
+                    excluded_queue_names=[],
+                ).run()
+            except BaseException as error:  # reported in the test's thread below
+                failures.append(error)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=loop, name=worker_id)
+        thread.start()
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "the worker did not finish within 60 s"
+        if failures:
+            raise failures[0]
+
+    return run
 
 
 @pytest.fixture

@@ -98,6 +98,8 @@ PSEUDONYM_KEY = os.environ.get("PSEUDONYM_KEY", SECRET_KEY)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Behind a proxy that rewrites the Host header and passes the original in X-Forwarded-Host.
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -108,6 +110,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # The job queue's table and its `db_worker` command (see TASKS below).
+    "django_tasks_db",
     "annotations",
 ]
 
@@ -214,9 +218,18 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes the files whitenoise serves (one copy per app server).
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
+# Files of background jobs (uploads waiting for their import, prepared exports): private,
+# never served by URL, only through permission-checked views. With workers on several
+# machines this folder must be shared (a network volume), like the database.
+JOB_FILES_DIR = Path(os.environ.get("JOB_FILES_DIR") or BASE_DIR / "var" / "job-files")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "jobs": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": JOB_FILES_DIR, "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -245,6 +258,19 @@ FILE_UPLOAD_HANDLERS = [
 # unless asked: a URL an editor types must not reach the internal network).
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", DEBUG)
+# Background jobs: django.tasks with the database backend of django-tasks-db. The queue
+# is a table in the application's database: no other server to run, a job is enqueued in
+# the same transaction as the rows it is about, and workers on several machines share it
+# (`manage.py db_worker`, one process per machine or more). annotations/tasks.py lists the
+# jobs; annotations/jobs.py tracks each one (status, progress, retries, files).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Uploads larger than this in all are imported by a worker, not inside the request.
+IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_BYTES", 2 * 1024 * 1024)
+# Exports asked for on the page with more records than this are prepared as a file by a
+# worker (the API endpoint keeps streaming for scripts).
+EXPORT_BACKGROUND_RECORDS = env_int("EXPORT_BACKGROUND_RECORDS", 10_000)
+# How long a prepared export file can be downloaded before it is deleted.
+JOB_FILE_RETENTION_HOURS = env_int("JOB_FILE_RETENTION_HOURS", 72)
 
 # Who signs the ClaimReview export.
 CLAIMREVIEW_AUTHOR_NAME = os.environ.get("CLAIMREVIEW_AUTHOR_NAME", "Workbench fact-checking desk")
@@ -272,9 +298,32 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+
+def proxy_ssl_header(raw: str) -> tuple[str, str] | None:
+    """`Header-Name: value` (the header the proxy sets on HTTPS requests) as Django's
+    SECURE_PROXY_SSL_HEADER, or None for "off" (no proxy: nothing to trust)."""
+    if raw.strip().lower() in ("off", "none"):
+        return None
+    name, colon, value = raw.partition(":")
+    name, value = name.strip(), value.strip()
+    if not colon or not re.fullmatch(r"[A-Za-z0-9-]+", name) or not value:
+        raise ImproperlyConfigured(
+            f"PROXY_SSL_HEADER must be `Header-Name: value` or off, not {raw!r}"
+        )
+    return "HTTP_" + name.upper().replace("-", "_"), value
+
+
+# Liveness and readiness probes come from the load balancer or the orchestrator over plain
+# HTTP, straight to an app server: redirecting them to HTTPS would fail every probe.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The proxy terminates TLS and says so in this header; trust it only behind a proxy
+    # that always sets (or strips) it, or a client could claim HTTPS over plain HTTP.
+    SECURE_PROXY_SSL_HEADER = proxy_ssl_header(
+        os.environ.get("PROXY_SSL_HEADER") or "X-Forwarded-Proto: https"
+    )
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)

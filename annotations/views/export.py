@@ -1,20 +1,27 @@
-"""The export screen (download links, API tokens) and the export endpoint scripts call."""
+"""The export screen (downloads, prepared files, API tokens) and the export endpoint scripts call.
+
+A download asked for on the page streams at once when it is small; larger than
+EXPORT_BACKGROUND_RECORDS (or when the person asks for a file), a worker prepares it as a
+file, listed on the page until it expires and served only to its creator and editors.
+"""
 
 from collections.abc import Iterable, Iterator
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import F
-from django.http import Http404, JsonResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import exporters, policy, tokens
+from .. import exporters, jobs, policy, tasks, tokens
 from ..forms.export import ApiTokenForm, ExportFilterForm
-from ..models import ApiToken
+from ..models import ApiToken, Job, JobKind, JobStatus
 from ..policy import Action
 
 # Bytes per write to the client: one record per write would mean 100,000 tiny writes.
@@ -23,15 +30,49 @@ STREAM_BUFFER_CHARS = 64 * 1024
 
 # Session key of a token just created: its id and secret, shown by the next GET, once.
 NEW_TOKEN_SESSION_KEY = "export_new_token"
+# Prepared files listed on the page (the admin lists them all).
+RECENT_FILES = 10
 
 
-def _render_page(request, *, token_form=None, new_token=None, new_secret=None, status=200):
+def _files_context(request) -> dict:
+    export_jobs = list(
+        Job.objects.filter(kind=JobKind.EXPORT, created_by=request.user)[:RECENT_FILES]
+    )
+    now = timezone.now()
+    for job in export_jobs:
+        job.available = jobs.job_file_available(job, now)
+        job.format_label = exporters.FORMATS[job.params["format"]].label
+        job.filters_text = ", ".join(
+            f"{name.replace('_id', '')} {value}"
+            for name, value in job.params["filters"].items()
+            if value is not None
+        )
+    return {
+        "export_jobs": export_jobs,
+        "files_pending": any(not job.is_finished for job in export_jobs),
+    }
+
+
+def _render_page(
+    request,
+    *,
+    filter_form=None,
+    token_form=None,
+    new_token=None,
+    new_secret=None,
+    notice="",
+    status=200,
+):
     formats = [
         (fmt, reverse("export_download", kwargs={"export_format": fmt.name}))
         for fmt in exporters.FORMATS.values()
     ]
     context = {
-        "filter_form": ExportFilterForm(),
+        **_files_context(request),
+        "notice": notice,
+        "background_records": settings.EXPORT_BACKGROUND_RECORDS,
+        "retention_hours": settings.JOB_FILE_RETENTION_HOURS,
+        "filter_form": filter_form or ExportFilterForm(),
         "formats": formats,
         "token_form": token_form or ApiTokenForm(),
         # Active tokens first, newest first; revoked ones stay listed below for the record.
@@ -64,6 +105,67 @@ def export_page(request):
     policy.check(request.user, Action.EXPORT)
     new_token, new_secret = _pop_new_token(request)
     return _render_page(request, new_token=new_token, new_secret=new_secret)
+
+
+# The page's download form: small exports stream from the endpoint (a redirect with the
+# filters), large ones, or any when asked, are prepared as a file by a worker.
+@require_POST
+def export_start(request):
+    policy.check(request.user, Action.EXPORT)
+    export_format = request.POST.get("format", "")
+    form = ExportFilterForm(request.POST)
+    if export_format not in exporters.FORMATS:
+        return _render_page(request, filter_form=form, notice="Choose a format.", status=400)
+    if not form.is_valid():
+        return _render_page(request, filter_form=form, status=400)
+    filters = form.filters()
+    as_file = request.POST.get("as_file") == "1"
+    if not as_file and not jobs.export_runs_in_background(export_format, filters):
+        url = reverse("export_download", kwargs={"export_format": export_format})
+        query = urlencode(filters.as_query())
+        return redirect(f"{url}?{query}" if query else url)
+    jobs.export_job_create(
+        export_format=export_format,
+        filters=filters,
+        created_by=request.user,
+        task=tasks.export_file,
+    )
+    messages.info(
+        request,
+        "The file is being prepared: it appears under “Prepared files” when it is ready.",
+    )
+    return redirect(reverse("export_page") + "#files")
+
+
+# The list of prepared files, polled by the page while one is being prepared.
+@never_cache
+@require_GET
+def export_files(request):
+    policy.check(request.user, Action.EXPORT)
+    return render(request, "annotations/export.html#files", _files_context(request))
+
+
+@require_GET
+def export_file_download(request, job_id: int):
+    """A prepared file, for its creator and editors only (anyone else: not found)."""
+    policy.check(request.user, Action.EXPORT)
+    job = get_object_or_404(Job, pk=job_id, kind=JobKind.EXPORT)
+    if jobs.job_access_denied(request.user, job) is not None:
+        raise Http404("No such file.")
+    if job.status != JobStatus.SUCCEEDED:
+        return _render_page(request, notice="This file is not ready yet.", status=409)
+    if not jobs.job_file_available(job):
+        return _render_page(
+            request, notice="This file has expired and was deleted: prepare it again.", status=410
+        )
+    response = FileResponse(
+        jobs.job_storage().open(job.file_path, "rb"),
+        as_attachment=True,
+        filename=job.file_name,
+        content_type=job.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # POST/redirect/GET: reloading the page must not create a second token. The secret rides
