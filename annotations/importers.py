@@ -660,6 +660,12 @@ def _save(
             batch_size=CHECKSUM_CHUNK,
         )
         events.emit(WebhookEvent.ARTICLES_IMPORTED, batch_id=report.batch.pk)
+        # The assistant proposes spans in the new articles, in the background.
+        from .jobs import suggest_job_create  # jobs builds on this module
+
+        suggest_job_create(
+            article_ids=[article.pk for article in report.imported], created_by=imported_by
+        )
         if on_saved is not None:
             on_saved(report)
     return report

@@ -36,7 +36,7 @@ from django_tasks_db.models import DBTaskResult
 from . import exporters
 from .exporters import ExportFilters
 from .importers import ImportFailed, ImportReport, import_file, import_uploads
-from .models import Job, JobKind, JobStatus
+from .models import Article, Job, JobKind, JobStatus
 
 VIEW_ANY_JOB_PERMISSION = "annotations.view_job"
 WAITING_LABEL = "Waiting for a worker"
@@ -456,3 +456,34 @@ def export_job_work(job: Job, progress: Progress) -> dict:
         expires_at=timezone.now() + timedelta(hours=settings.JOB_FILE_RETENTION_HOURS),
     )
     return {"records": stream.records, "bytes": size}
+
+
+# ---- Suggestion runs: the assistant's proposals for imported (or chosen) articles ----
+
+
+def suggest_job_create(*, article_ids: list[int], created_by=None) -> Job:
+    """Queue a run of the suggestion engines over these articles (after this commit)."""
+    from . import tasks
+
+    return job_create(
+        kind=JobKind.SUGGEST,
+        task=tasks.suggest_articles,
+        created_by=created_by,
+        params={"articles": sorted(article_ids)},
+        progress_total=len(article_ids),
+    )
+
+
+def suggest_job_work(job: Job, progress: Progress) -> dict:
+    """Store the proposals article by article. Resumable by design: each article is its
+    own transaction and storing proposals again adds nothing, so a retry redoes at most
+    the article it was on."""
+    from .proposals import suggestions_refresh
+
+    article_ids = job.params["articles"]
+    added = 0
+    progress.update(0, total=len(article_ids), label="Proposing spans")
+    for done, article in enumerate(Article.objects.filter(pk__in=article_ids).order_by("pk")):
+        added += suggestions_refresh(article=article)
+        progress.update(done + 1)
+    return {"articles": len(article_ids), "proposals": added}

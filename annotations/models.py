@@ -718,6 +718,7 @@ class JobKind(models.TextChoices):
 
     IMPORT = "import", "Import"
     EXPORT = "export", "Export file"
+    SUGGEST = "suggest", "Suggestions"
 
 
 class JobStatus(models.TextChoices):

@@ -49,6 +49,11 @@ def export_file(context, job_id: int) -> dict:
     return jobs.job_run(context, job_id, jobs.export_job_work, retry=TRANSIENT_RETRY)
 
 
+@task(takes_context=True)
+def suggest_articles(context, job_id: int) -> dict:
+    return jobs.job_run(context, job_id, jobs.suggest_job_work, retry=TRANSIENT_RETRY)
+
+
 # ---- Webhooks (issue 11): sending one delivery; see annotations/webhooks.py ----
 
 

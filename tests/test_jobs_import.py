@@ -43,8 +43,14 @@ def stored_files() -> list[str]:
 
 
 def only_job() -> Job:
-    [job] = Job.objects.all()
+    """The import's job (an import also queues a suggestion run for what it imported)."""
+    [job] = Job.objects.filter(kind=JobKind.IMPORT)
     return job
+
+
+def import_tasks():
+    """The queue's records of import attempts (an import also queues a suggestion run)."""
+    return DBTaskResult.objects.filter(task_path="annotations.tasks.import_articles")
 
 
 def time_passes_until_the_next_attempt():
@@ -66,7 +72,7 @@ def test_a_large_upload_is_queued_and_answered_with_its_progress(
     assert 'class="import-progress-bar"' in html
     assert f'hx-get="{reverse("import_job", args=[job.pk])}"' in html
     assert not Article.objects.exists()  # nothing imported inside the request
-    [queued] = DBTaskResult.objects.all()
+    [queued] = import_tasks()
     assert queued.task_path == "annotations.tasks.import_articles"
     assert queued.args_kwargs == {"args": [job.pk], "kwargs": {}}
 
@@ -130,7 +136,8 @@ def test_a_small_upload_is_still_imported_in_the_request(client_for, editor, set
     response = upload(client_for(editor), jsonl_file("small.jsonl", ["One"]))
 
     assert response.status_code == 200
-    assert Article.objects.count() == 1 and not Job.objects.exists()
+    assert Article.objects.count() == 1
+    assert not Job.objects.filter(kind=JobKind.IMPORT).exists()
 
 
 def test_the_progress_is_visible_while_the_worker_imports(
@@ -198,7 +205,7 @@ def test_a_transient_failure_is_retried_after_a_backoff_and_resumes_after_the_fi
         "Attempt 1 failed: The database was unavailable (OperationalError). "
         "Another attempt is scheduled."
     )
-    failed, retry = DBTaskResult.objects.order_by("enqueued_at")
+    failed, retry = import_tasks().order_by("enqueued_at")
     assert failed.status == "FAILED" and "database is locked" in failed.traceback
     # The backoff of the policy: the first wait, counted from the failure.
     wait = retry.run_after - failed.finished_at
@@ -263,7 +270,7 @@ def test_an_unexpected_error_fails_the_job_at_once_without_retrying(
         "Failed: An unexpected error (ValueError) stopped it; "
         "editors find the details in the admin."
     )
-    assert DBTaskResult.objects.get().status == "FAILED"
+    assert import_tasks().get().status == "FAILED"
     assert stored_files() == []
     page = client_for(editor).get(reverse("import_job", args=[job.pk])).content.decode()
     assert "Failed" in page and job.error in page
@@ -279,7 +286,7 @@ def test_a_task_delivered_twice_runs_its_job_once(client_for, editor, background
     job.refresh_from_db()
     assert (job.status, job.attempts) == (JobStatus.SUCCEEDED, 1)
     assert Article.objects.count() == 1
-    results = sorted(r.return_value.get("skipped", "") for r in DBTaskResult.objects.all())
+    results = sorted(r.return_value.get("skipped", "") for r in import_tasks())
     assert results == ["", "already run or removed"]
 
 

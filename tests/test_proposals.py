@@ -237,3 +237,28 @@ def test_the_suggest_command_runs_every_article_and_reports(capsys):
     assert Suggestion.objects.filter(article=first).exists()
     call_command("suggest", "--article", str(first.pk))
     assert "Stored 0 new proposals." in capsys.readouterr().out
+
+
+def test_an_import_queues_a_suggestion_run_that_a_worker_completes(run_worker):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from annotations.importers import import_uploads
+    from annotations.models import Job, JobKind, JobStatus
+
+    upload = SimpleUploadedFile(
+        "two.jsonl",
+        (
+            '{"title": "Trade", "body": "Exports rose 30 percent to US$518.4 billion."}\n'
+            '{"title": "Talks", "body": "“We agreed,” said Ana Ruiz on May 13, 2025."}\n'
+        ).encode(),
+    )
+    [report] = import_uploads([upload])
+    job = Job.objects.get(kind=JobKind.SUGGEST)
+    assert sorted(job.params["articles"]) == sorted(article.pk for article in report.imported)
+
+    run_worker()
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED
+    assert job.result["proposals"] == Suggestion.objects.count() > 0
+    assert Suggestion.objects.filter(exact="US$518.4 billion").exists()
