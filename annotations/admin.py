@@ -34,6 +34,7 @@ from .models import (
     Review,
     Source,
     State,
+    Suggestion,
     Verdict,
     WebhookDelivery,
     WebhookEndpoint,
@@ -738,3 +739,19 @@ class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         meta = DBTaskResult._meta
         url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[job.task_id])
         return format_html('<a href="{}">{}</a>', url, job.task_id)
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The assistant's proposals: read-only (annotators accept or dismiss them on the
+    annotate screen), to see what an engine version proposed and what became of it."""
+
+    list_display = ("excerpt", "kind", "engine", "engine_version", "score", "status", "decided_by")
+    list_filter = ("status", "kind", "engine", "engine_version")
+    list_select_related = ("decided_by",)
+    search_fields = ("exact",)
+    raw_id_fields = ("article",)
+
+    @admin.display(description="text")
+    def excerpt(self, suggestion):
+        return _excerpt(suggestion.exact)

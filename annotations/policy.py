@@ -73,6 +73,7 @@ ROLE_PERMISSIONS = {
         "annotations.change_apitoken",
         # Everyone's background jobs (imports, export files): their status, reports, files.
         "annotations.view_job",
+        "annotations.view_suggestion",
         "annotations.change_article",
         "auth.view_user",
         "auth.add_user",
