@@ -264,7 +264,7 @@ def read_news_sentences(split: str) -> tuple[list[str], list[int]]:
     for line in (EVAL / "checkworthy-news.tsv").read_text(encoding="utf-8").splitlines():
         if not line or line.startswith("#"):
             continue
-        label, row_split, sentence = line.split("\t", 2)
+        label, row_split, _article, sentence = line.split("\t", 3)
         if row_split == split:
             sentences.append(sentence)
             labels.append(int(label))
