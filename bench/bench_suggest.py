@@ -30,6 +30,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "bench" / "eval"
+# The texts the gold annotations point into, read where they live (no copies to drift).
+TEXTS = {
+    "demo-dump.txt": ROOT / "annotations" / "demo" / "demo-dump.txt",
+    "news-dump.txt": ROOT / "tests" / "fixtures" / "corpus" / "news-dump.txt",
+}
+SPLITS = {"dev": "DEV", "test": "old TEST (tuned on since)", "test2": "TEST2 (frozen)"}
 sys.path.insert(0, str(ROOT))
 
 # Speakers that are no speaker at all: a sign the attribution was misread.
@@ -92,7 +98,7 @@ def load_gold(path: Path = EVAL / "gold.txt") -> list[Article]:
             if key == "article":
                 file, index = (part.strip() for part in rest.split("|"))
                 if file not in bodies:
-                    text = (EVAL / file).read_text(encoding="utf-8")
+                    text = TEXTS[file].read_text(encoding="utf-8")
                     bodies[file] = [parsed.body for parsed in parse_dump(text, filename=file)]
                 articles.append(Article(file, int(index), body=bodies[file][int(index)]))
             elif key == "split":
@@ -216,7 +222,7 @@ def evaluate_quotations(articles, show_errors: bool) -> None:
     from annotations.suggest.quotations import find_quotations
 
     gold_total = predicted_total = exact = overlapping = 0
-    speakers_right = speakers_total = function_word_speakers = 0
+    speakers_right = speakers_total = function_word_speakers = abstained = 0
     for article in articles:
         proposals = find_quotations(article.body)
         predicted_total += len(proposals)
@@ -243,7 +249,10 @@ def evaluate_quotations(articles, show_errors: bool) -> None:
                 speakers_total += 1
                 if best.attributes["speaker"] == speaker:
                     speakers_right += 1
-                elif show_errors:
+                    continue
+                if not best.attributes["speaker"]:
+                    abstained += 1
+                if show_errors:
                     print(
                         f"    speaker {best.attributes['speaker']!r} not {speaker!r}: "
                         f"{article.body[start : start + 40]!r}"
@@ -256,6 +265,10 @@ def evaluate_quotations(articles, show_errors: bool) -> None:
     print(f"  quotations (exact span)  {prf(exact, predicted_total, gold_total)}")
     print(f"  quotations (overlap≥50%) {prf(overlapping, predicted_total, gold_total)}")
     print(f"  speaker exactly right    {ratio(speakers_right, speakers_total)}")
+    # A wrong speaker misleads the annotator; an empty one only leaves work to do.
+    wrong = speakers_total - speakers_right - abstained
+    print(f"    no speaker (abstained) {ratio(abstained, speakers_total)}")
+    print(f"    wrong speaker          {ratio(wrong, speakers_total)}")
     print(f"  function-word speakers   {function_word_speakers}")
 
 
@@ -282,7 +295,7 @@ def evaluate_claims() -> None:
         f"P {figures['precision']:.3f}  R {figures['recall']:.3f}  F1 {figures['f1']:.3f}"
         f"  ({figures['sentences']} sentences)"
     )
-    for split in ("dev", "test"):
+    for split in SPLITS:
         sentences, labels = read_news_sentences(split)
         figures = claims.evaluate(model, sentences, labels)
         print(
@@ -297,7 +310,7 @@ def time_engines(runs: int = 5) -> None:
     from annotations.suggest.numbers import find_numbers
     from annotations.suggest.quotations import find_quotations
 
-    text = (EVAL / "news-dump.txt").read_text(encoding="utf-8")
+    text = TEXTS["news-dump.txt"].read_text(encoding="utf-8")
     shipped_model.cache_clear()
     started = time.process_time()
     shipped_model()
@@ -324,11 +337,15 @@ def main() -> None:
     options = parser.parse_args()
     configure_django()
     articles = load_gold()
-    for split in ("dev", "test"):
+    for split, title in SPLITS.items():
         chosen = [a for a in articles if a.split == split]
-        print(f"-- {split.upper()}: " + ", ".join(f"{a.file}#{a.index}" for a in chosen))
-        evaluate_numbers([a for a in chosen if "numbers" in a.tasks], options.show_errors)
-        evaluate_quotations([a for a in chosen if "quotations" in a.tasks], options.show_errors)
+        numbers = [a for a in chosen if "numbers" in a.tasks]
+        quotations = [a for a in chosen if "quotations" in a.tasks]
+        print(f"-- {title}")
+        print("   numbers of " + ", ".join(f"{a.file}#{a.index}" for a in numbers))
+        evaluate_numbers(numbers, options.show_errors)
+        print("   quotations of " + ", ".join(f"{a.file}#{a.index}" for a in quotations))
+        evaluate_quotations(quotations, options.show_errors)
     print("-- check-worthiness")
     evaluate_claims()
     print("-- speed (one core)")
