@@ -137,6 +137,10 @@ def value_key(kind: str, proposal) -> str:
         return f"{details.get('low')}..{details.get('high')}"
     if kind == "vague":
         return "-"
+    if kind == "time":
+        return details.get("time") or "-"
+    if kind == "score":
+        return "..".join(str(side) for side in details.get("sides", [])) or "-"
     value = proposal.attributes["number_value"]
     return "-" if value is None else str(value)
 

@@ -34,7 +34,7 @@ from functools import lru_cache
 from .proposal import Proposal
 
 ENGINE = "quotations"
-VERSION = "1"
+VERSION = "2"
 
 OPENING_QUOTES = '“"«„'
 CLOSING_FOR = {"“": "”", '"': '"', "«": "»", "„": "“"}
