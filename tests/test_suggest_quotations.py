@@ -239,8 +239,7 @@ PREFILL = (
 @pytest.mark.parametrize(
     ("phrase", "speaker"),
     [
-        # An office with nobody named in it before: not a speaker's name, so none.
-        ("exports rose 30 percent", ""),
+        ("exports rose 30 percent", "The minister"),
         ("More than 200 projects", "officials"),  # "…, officials said."
         ("We will win", "Jane Doe"),
         ("growth slowed", "the World Bank"),

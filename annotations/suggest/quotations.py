@@ -801,9 +801,10 @@ def _read(body, verb, left, right, mentions, after):
         return Attribution(resolved, as_written, "", attribution_start, attribution_end, True)
     if _is_role_alone(name):
         # "according to the President", "the Brazilian President said": the one person
-        # who was named with that role earlier; nobody, or two candidates, say nothing.
+        # who was named with that role earlier. With nobody, or two candidates, the office
+        # as written ("the President"): true to the text, and no guess at a name.
         holder = _holder_of_role(body, name, subject_start, mentions)
-        return Attribution(holder, as_written, name, attribution_start, attribution_end)
+        return Attribution(holder or name, as_written, name, attribution_start, attribution_end)
     speaker = fullest_name(name, mentions) if _is_capitalised(name) else name
     return Attribution(speaker, as_written, role, attribution_start, attribution_end)
 
