@@ -79,7 +79,7 @@ def test_training_is_deterministic_and_takes_extra_labelled_sentences():
     assert json.dumps(claims.train_model(sentences, labels), sort_keys=True) == first
     extra = [("Exports fell 9 percent in March.", 1), ("What a wonderful day.", 0)]
     with_extra = claims.train_model(sentences, labels, extra=extra)
-    assert with_extra["trained_on"] == {"sentences": 14, "check_worthy": 7}
+    assert with_extra["trained_on"] == {"sentences": 14, "check_worthy": 7, "in_domain": 2}
     assert with_extra["version"] != json.loads(first)["version"]
 
 
@@ -111,3 +111,66 @@ def test_average_precision_matches_scikit_learn_with_ties():
     assert claims.average_precision(labels, scores) == pytest.approx(
         metrics.average_precision_score(labels, scores)
     )
+
+
+def test_news_sentences_weigh_more_than_debate_sentences_and_change_the_version():
+    pytest.importorskip("sklearn")
+    sentences = [sentence for sentence, _ in SAMPLE]
+    labels = [label for _, label in SAMPLE]
+    news = [("The two sides signed 26 documents.", 1), ("The two sides are friends.", 0)]
+    light = claims.train_model(sentences, labels, news=news, news_weight=1.0)
+    heavy = claims.train_model(sentences, labels, news=news, news_weight=5.0)
+    assert light["version"] != heavy["version"]
+    assert heavy["parameters"]["news_weight"] == 5.0
+    probe = "The two sides signed 26 documents."
+    assert claims.CheckworthyModel(heavy).score(probe) > claims.CheckworthyModel(light).score(probe)
+
+
+def row(text, label, article):
+    return claims.NewsSentence(text, label, "dev", article)
+
+
+def test_articles_that_share_a_sentence_are_one_group():
+    news = [
+        row("China and LAC countries are members of the Global South.", 0, "news 0"),
+        row("The forum was held on May 13.", 1, "news 0"),
+        row("China and LAC countries are members of the Global South.", 0, "news 1"),
+        row("Trade rose 7 percent.", 1, "news 2"),
+    ]
+    groups = claims.story_groups(news)
+    assert groups[0] == groups[1] == groups[2] != groups[3]
+
+
+def test_a_fold_s_model_never_trains_on_the_article_it_scores(monkeypatch):
+    pytest.importorskip("sklearn")
+    sentences = [sentence for sentence, _ in SAMPLE]
+    labels = [label for _, label in SAMPLE]
+    news = [
+        row(f"In article {article} exports rose {n} percent.", 1, f"news {article}")
+        for article in range(4)
+        for n in (3, 5)
+    ] + [
+        row(f"Article {article} is about friendship.", 0, f"news {article}") for article in range(4)
+    ]
+    trained_on = []
+    original = claims.train_model
+
+    def recording(*args, **kwargs):
+        trained_on.append({text for text, _label in kwargs["news"]})
+        return original(*args, **kwargs)
+
+    scored = []
+    original_score = claims.CheckworthyModel.score
+
+    def scoring(self, sentence):
+        scored.append((len(trained_on) - 1, sentence))
+        return original_score(self, sentence)
+
+    monkeypatch.setattr(claims, "train_model", recording)
+    monkeypatch.setattr(claims.CheckworthyModel, "score", scoring)
+    figures = claims.grouped_cross_validation(sentences, labels, news, folds=4)
+    assert figures["folds"] == 4 and figures["sentences"] == 12
+    article_of = {r.text: r.article for r in news}
+    for fold, sentence in scored:
+        assert article_of[sentence] not in {article_of[text] for text in trained_on[fold]}
+    assert len(scored) == len(news)

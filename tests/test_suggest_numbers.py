@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from annotations.suggest import numbers
 from annotations.suggest.numbers import find_numbers, read_number
 
 
@@ -230,7 +231,7 @@ def test_a_few_thousand_is_vague():
 
 def test_a_day_without_its_month_is_a_date_with_no_guess():
     proposal = only("in Moscow on the evening of the 7th, Xi delivered", "7th")
-    assert proposal.details == {"type": "date", "day": 7}
+    assert proposal.details == {"type": "date", "day": 7, "iso_date": "---07"}
 
 
 def test_a_number_word_compound_is_one_span():
@@ -253,7 +254,11 @@ def test_a_qualifier_goes_to_its_field_not_into_the_span():
 
 def test_proposals_carry_the_engine_and_its_version():
     proposal = only("200 jobs", "200")
-    assert (proposal.kind, proposal.engine, proposal.version) == ("number", "numbers", "1")
+    assert (proposal.kind, proposal.engine, proposal.version) == (
+        "number",
+        "numbers",
+        numbers.VERSION,
+    )
     assert 0 <= proposal.score <= 1
 
 
@@ -304,3 +309,121 @@ def test_read_number_marks_an_ordinal():
     reading = read_number("the 80th anniversary")
     assert reading.ordinal and reading.value == 80
     assert reading.attributes()["number_unit"] == "ordinal"
+
+
+# ---- Second round (issue 9): scores, times, days, hyphenated ranges ----
+
+
+@pytest.mark.parametrize(
+    ("text", "exact", "first", "second"),
+    [
+        ("The Senate passed the bill 52-48 on Tuesday.", "52-48", "52", "48"),
+        ("The team won 3-1 after extra time.", "3-1", "3", "1"),
+        ("It was a 2-1 win over Spain.", "2-1", "2", "1"),
+        ("The court ruled 6-3 in favour.", "6-3", "6", "3"),
+        ("They drew 1-1 in Madrid.", "1-1", "1", "1"),
+        ("The assembly voted 130–2 for the motion.", "130–2", "130", "2"),
+    ],
+)
+def test_a_score_or_a_vote_is_one_span_with_both_sides_and_no_single_value(
+    text, exact, first, second
+):
+    proposal = only(text, exact)
+    assert proposal.details["type"] == "score"
+    assert proposal.details["sides"] == [Decimal(first), Decimal(second)]
+    assert proposal.attributes["number_value"] is None
+    assert spans(text) == [exact]
+
+
+@pytest.mark.parametrize(
+    ("text", "exact", "low", "high", "unit"),
+    [
+        ("Growth of 3-5 percent is expected.", "3-5 percent", "3", "5", "percent"),
+        ("Temperatures of 10–20 degrees.", "10–20 degrees", "10", "20", "degrees"),
+        ("Between 30-40 people came.", "30-40", "30", "40", ""),
+    ],
+)
+def test_a_hyphenated_pair_rising_is_a_range(text, exact, low, high, unit):
+    proposal = only(text, exact)
+    assert proposal.details["type"] == "range"
+    assert (proposal.details["low"], proposal.details["high"]) == (Decimal(low), Decimal(high))
+    assert proposal.attributes["number_unit"] == unit
+
+
+@pytest.mark.parametrize(
+    ("text", "exact", "time"),
+    [
+        ("The meeting starts at 10am on Monday.", "10am", "10:00"),
+        ("It ends at 4.30pm, officials said.", "4.30pm", "16:30"),
+        ("Talks resumed at 10 a.m. on Monday.", "10 a.m.", "10:00"),
+        ("Polls close at 8 p.m. local time.", "8 p.m.", "20:00"),
+        ("At 15:30 the ministers met.", "15:30", "15:30"),
+        ("The blast came at 12.15am.", "12.15am", "00:15"),
+    ],
+)
+def test_a_time_of_day_is_a_time_not_a_quantity(text, exact, time):
+    proposal = only(text, exact)
+    assert proposal.details["type"] == "time"
+    assert proposal.details["time"] == time
+    assert proposal.attributes["number_value"] is None
+    assert spans(text) == [exact]
+
+
+@pytest.mark.parametrize(
+    "text", ["The ratio was 3:1 in the end.", "Verse 3:16 is known.", "at 25:00 hours"]
+)
+def test_what_is_not_a_time_of_day_is_not_read_as_one(text):
+    assert all(p.details["type"] != "time" for p in find_numbers(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "exact", "iso"),
+    [
+        ("She left on the 7th.", "7th", "---07"),
+        ("They arrived on the 7th and left two days later.", "7th", "---07"),
+        ("They left on the 9th of May.", "9th of May", "--05-09"),
+        ("They left on the 9th of May, 2025.", "9th of May, 2025", "2025-05-09"),
+        ("He was born on 7th March 1950.", "7th March 1950", "1950-03-07"),
+    ],
+)
+def test_a_day_without_or_before_its_month_is_a_date(text, exact, iso):
+    proposal = only(text, exact)
+    assert proposal.details["type"] == "date"
+    assert proposal.details["iso_date"] == iso
+
+
+def test_an_ordinal_before_a_noun_stays_an_ordinal():
+    proposal = only("The summit marks the 7th meeting of the two sides.", "7th")
+    assert proposal.details["type"] == "ordinal"
+    assert proposal.attributes["number_counts"] == "meeting"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The article was first published by Brasil de Fato.",
+        "He first visited China in 2013.",
+        "The idea was first proposed in Bandung.",
+    ],
+)
+def test_first_as_an_adverb_before_a_verb_is_not_an_ordinal(text):
+    assert "first" not in spans(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"),
+    [
+        ("the first elected president of the republic", "president"),
+        ("China’s first crewed mission to the Moon", "mission"),
+    ],
+)
+def test_first_before_an_adjective_in_ed_stays_an_ordinal(text, counts):
+    assert only(text, "first").attributes["number_counts"] == counts
+
+
+def test_what_an_ordinal_counts_skips_an_editors_bracket():
+    text = (
+        "Slovakia is the guest of honour at the 4th China-CEEC [Central and East European "
+        "Countries] Expo."
+    )
+    assert only(text, "4th").attributes["number_counts"] == "Expo"

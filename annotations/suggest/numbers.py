@@ -18,8 +18,8 @@ Types (`details["type"]`) and what the Annotation fields mean for each:
   or yuan), scale as written.
 - ordinal: value the rank (80 for "80th", 9 for "IX Summit" and "ninth"), unit "ordinal".
 - date: no value (a date is not an amount), unit "date", `details["iso_date"]` the ISO 8601
-  date ("2025-05-13"), or "--04-09" when the text gives no year: the engine does not guess
-  the year.
+  date ("2025-05-13"), or "--04-09" when the text gives no year, "---07" for "on the 7th"
+  with no month: the engine does not guess the year or the month.
 - year: value the year (2024), unit "year"; a decade ("the 1960s") has value 1960 and
   unit "decade".
 - range: no single value; `details["low"]` and `details["high"]` (Decimals, or ISO dates for
@@ -27,6 +27,11 @@ Types (`details["type"]`) and what the Annotation fields mean for each:
 - fraction: "half", "a quarter", "two-thirds": value the fraction (0.5) of what follows.
 - vague: "thousands", "dozens", "hundreds of millions": no value (none is defensible), the
   least it can mean in `details["at_least"]` (2000 for "thousands").
+- score: a result or a vote, "52-48", "won 3-1", "a 2-1 win": no single value, both sides
+  in `details["sides"]`. A hyphenated pair with a unit after it ("3-5 percent") or rising
+  with no word of winning or voting around it ("30-40 people") is a range instead.
+- time: a time of day, "10am", "4.30pm", "8 p.m.", "15:30": no value (not an amount), unit
+  "time", `details["time"]` as HH:MM on the 24-hour clock.
 
 Say nothing rather than guess: "5m" alone may be metres (no scale), "$" is read as US
 dollars only because news text uses it so; numbers glued to letters ("COVID-19", "G20",
@@ -40,7 +45,7 @@ from decimal import Decimal, InvalidOperation
 from .proposal import Proposal
 
 ENGINE = "numbers"
-VERSION = "1"
+VERSION = "2"
 
 SCALES = {
     "thousand": Decimal(10**3),
@@ -255,6 +260,19 @@ _SHAPES = [
     ("year_range", re.compile(rf"(?P<low>{_YEAR})[-–](?P<high>\d\d(?:\d\d)?)\b(?![-–]\d)")),
     # "the 1960s"
     ("decade", re.compile(r"(?P<decade>1[5-9]\d0|20[0-9]0)['’]?s\b")),
+    # "10am", "4.30pm", "8 p.m."
+    (
+        "time",
+        re.compile(
+            rf"(?P<hour>\d{{1,2}})(?:[:.](?P<minute>[0-5]\d))?{_SPACE}?"
+            r"(?P<half>[ap])(?:\.m\.|m(?![^\W_]))",
+            re.IGNORECASE,
+        ),
+    ),
+    # "15:30"
+    ("clock", re.compile(r"(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)(?![\d:])")),
+    # "52-48", "3-5 percent": a score or a range, told apart by what is around it
+    ("pair", re.compile(rf"(?P<low>{_FIGURE})[-–](?P<high>{_FIGURE})(?![\d\-–])")),
     # "a few thousand", "several hundred": a small unknown multiple of a scale
     (
         "few_scale",
@@ -390,17 +408,21 @@ def _looks_plural(word: str) -> bool:
     )
 
 
-def _head_noun(body: str, position: int) -> str:
+def _head_noun(body: str, position: int, ordinal: bool = False) -> str:
     """The head noun of the phrase that starts at `position`: "government scholarships"
     -> "scholarships", "second official visit" -> "visit".
 
     Reads at most four words, stopping at a function word, punctuation or a new name, and
     right after a plural noun ("two sides sends…"); the last word read is the head. A verb
-    right after the figure ("28 attended") means the figure is not counting anything.
+    right after a cardinal ("28 attended") means the figure is not counting anything; after
+    an ordinal the word is a noun ("the 7th meeting").
     """
     words: list[str] = []
     index = position
     while len(words) < 4:
+        if words:
+            bracket = _BRACKETED.match(body, index)
+            index = bracket.end() if bracket else index
         token = _TOKEN_AFTER.match(body, index)
         if token is None:
             break
@@ -410,7 +432,7 @@ def _head_noun(body: str, position: int) -> str:
             break
         if words and (lower.endswith("ed") or (lower.endswith("ing") and _looks_plural(words[-1]))):
             break  # "first visit occurred", "1.5 billion people marching"
-        if not words and lower.endswith(("ed", "ing")):
+        if not words and not ordinal and lower.endswith(("ed", "ing")):
             following = _TOKEN_AFTER.match(body, token.end())
             if following is None or following["word"].lower() in FUNCTION_WORDS:
                 return ""  # "28 attended, …", "172 needed to…"
@@ -470,7 +492,7 @@ def _extend(body: str, found: _Match) -> None:
             if article:
                 after += article.end()
         if found.type not in ("percent",) and not (found.unit and found.type == "quantity"):
-            found.counts = found.counts or _head_noun(body, after)
+            found.counts = found.counts or _head_noun(body, after, found.type == "ordinal")
 
 
 def _at(body: str, position: int) -> _Match | None:
@@ -502,7 +524,7 @@ def _at(body: str, position: int) -> _Match | None:
                 continue
             return _Match(start, end, "date", unit="date", details={"iso_date": iso})
         if shape == "date_dmy":
-            if _glued_to_a_word(body, start, start + len(match["day"])):
+            if _glued_to_a_word(body, start, start):  # "7th March": only the left matters
                 continue
             iso = _iso_date(
                 MONTHS[match["month"].lower().rstrip(".")], int(match["day"]), match["year"]
@@ -526,6 +548,16 @@ def _at(body: str, position: int) -> _Match | None:
             if glued or (end < len(body) and body[end].isalnum()):
                 continue
             return _Match(start, end, "year", Decimal(match["decade"]), unit="decade")
+        if shape in ("time", "clock"):
+            found = _time_of_day(body, match, shape)
+            if found is None:
+                continue
+            return found
+        if shape == "pair":
+            found = _pair(body, match)
+            if found is None:
+                continue
+            return found
         if shape == "few_scale":
             few = Decimal(3 if match["few"].lower() == "several" else 2)
             scale = {"hundred": Decimal(100)} | SCALES
@@ -575,16 +607,24 @@ def _at(body: str, position: int) -> _Match | None:
             if _glued_to_a_word(body, start, end):
                 continue
             day = int(match["figure"])
+            of_month = _OF_MONTH.match(body, end)
+            if 1 <= day <= 31 and of_month:
+                # "the 9th of May", "the 9th of May, 2025"
+                month = MONTHS[of_month["month"].lower().rstrip(".")]
+                iso = _iso_date(month, day, of_month["year"])
+                return _Match(start, of_month.end(), "date", unit="date", details={"iso_date": iso})
             if (
                 1 <= day <= 31
                 and re.search(
-                    r"\b(?:on|of|by|until|from|since)\s+the\s+$", body[max(0, start - 12) : start]
+                    r"\b(?:on|of|by|until|from|since|before|after)\s+the\s+$",
+                    body[max(0, start - 12) : start],
                 )
-                and re.match(r"\s*(?:[.,;:)]|$)", body[end : end + 2])
+                and re.match(r"\s*(?:[.,;:)]|and\b|or\b|$)", body[end : end + 4])
             ):
                 # "on the evening of the 7th": a day of an unnamed month; the engine does
-                # not guess which month.
-                return _Match(start, end, "date", unit="date", details={"day": day})
+                # not guess which month (ISO 8601 writes a day alone "---07").
+                details = {"day": day, "iso_date": f"---{day:02d}"}
+                return _Match(start, end, "date", unit="date", details=details)
             return _Match(start, end, "ordinal", Decimal(match["figure"]), unit="ordinal")
         if shape == "ordinal_word":
             word = match["word"].lower()
@@ -601,6 +641,10 @@ def _at(body: str, position: int) -> _Match | None:
                 continue
             if word == "first" and following["word"].lower() == "of":
                 continue
+            if following["word"].lower().endswith("ed") and not _DETERMINER_BEFORE.search(
+                body, max(0, start - 20), start
+            ):
+                continue  # "was first published", "He first visited": an adverb
             return _Match(start, end, "ordinal", Decimal(ORDINAL_WORDS[word]), unit="ordinal")
         if shape == "figure":
             glued_unit = _GLUED_UNIT.match(body, end)
@@ -679,6 +723,73 @@ def _at(body: str, position: int) -> _Match | None:
                 continue
             return _Match(start, end, "ordinal", Decimal(_ROMAN_VALUES[numeral]), unit="ordinal")
     return None
+
+
+# Before an ordinal adjective: "the first elected president", "China’s first crewed …".
+_DETERMINER_BEFORE = re.compile(
+    rf"(?:\b(?:the|a|an|its|his|her|their|our|this|that|whose)|['’]s){_SPACE}+$", re.IGNORECASE
+)
+# An editor's insertion inside a phrase: "the 4th China-CEEC [Central …] Expo".
+_BRACKETED = re.compile(rf"{_SPACE}*\[[^\]\n]{{1,80}}\]")
+_OF_MONTH = re.compile(
+    rf"{_SPACE}+of{_SPACE}+(?P<month>{_alternation(MONTHS)})(?![^\W_])(?:,?{_SPACE}(?P<year>{_YEAR})\b)?",
+    re.IGNORECASE,
+)
+# Around a pair of figures, words that make it a score or a vote ("won 3-1", "passed the
+# bill 52-48", "a 2-1 win") rather than a range ("3-5 percent").
+SCORE_BEFORE = re.compile(
+    r"\b(?:won|wins?|lost|loses?|beat|beats|defeated|drew|draws?|passed|approved|rejected|"
+    r"adopted|voted|votes?|ruled|scored?|margin|tally|led|leads|trailed|trails)\b"
+    r"(?:\s+[\w’'-]+){0,3}\s+(?:an?\s+)?$",
+    re.IGNORECASE,
+)
+SCORE_AFTER = re.compile(
+    r"\s+(?:win|wins|victory|defeat|loss|draw|vote|votes|margin|majority|decision|ruling|"
+    r"lead|score|scoreline|result|in\s+favou?r|against|for\b|after|in\s+the)\b",
+    re.IGNORECASE,
+)
+
+
+def _time_of_day(body: str, match: re.Match, shape: str) -> "_Match | None":
+    """ "10am", "4.30pm", "8 p.m." and "15:30" (a colon and two digits for the minutes,
+    after "at" or with a two-digit hour: "Verse 3:16" is no time) -> details["time"]."""
+    start, end = match.span()
+    if _glued_to_a_word(body, start, start) or (start and body[start - 1] in ".,:"):
+        return None
+    hour, minute = int(match["hour"]), int(match["minute"] or 0)
+    if shape == "time":
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if match["half"].lower() == "p" else 0)
+    elif len(match["hour"]) < 2 and not re.search(r"\bat\s+$", body[max(0, start - 4) : start]):
+        return None
+    details = {"time": f"{hour:02d}:{minute:02d}"}
+    return _Match(start, end, "time", unit="time", details=details)
+
+
+def _pair(body: str, match: re.Match) -> "_Match | None":
+    """Two figures joined by a hyphen: a score or vote ("52-48", "won 3-1", "a 2-1 win"),
+    or a range ("3-5 percent", "30-40 people"). A unit after it makes a range; words of
+    winning or voting around it a score; otherwise a rise is a range and a fall or a tie,
+    which no range is, a score."""
+    start, end = match.span()
+    if _glued_to_a_word(body, start, end) or (start and body[start - 1] in "-–/.,"):
+        return None
+    low, high = _decimal(match["low"]), _decimal(match["high"])
+    if low is None or high is None:
+        return None
+    with_unit = (
+        _PERCENT_AFTER.match(body, end)
+        or _CURRENCY_WORD_AFTER.match(body, end)
+        or _UNIT_AFTER.match(body, end)
+        or _SCALE_AFTER.match(body, end)
+    )
+    cue = SCORE_BEFORE.search(body[max(0, start - 50) : start]) or SCORE_AFTER.match(body, end)
+    if with_unit or (not cue and low < high):
+        if low >= high or _SCALE_AFTER.match(body, end):
+            return None  # "5-10 million" reads its scale on the high end only: say nothing
+        return _Match(start, end, "range", details={"low": low, "high": high})
+    return _Match(start, end, "score", details={"sides": [low, high]}, score=0.9 if cue else 0.6)
 
 
 # Units written right after the figure: "1,000km", "50km/h", "5kg".
@@ -815,6 +926,8 @@ def find_numbers(body: str) -> list[Proposal]:
         for bound in ("low", "high", "at_least"):
             if isinstance(details.get(bound), Decimal):
                 details[bound] = plain(details[bound])
+        if "sides" in details:
+            details["sides"] = [plain(side) for side in details["sides"]]
         proposals.append(
             Proposal(
                 start=found.start,

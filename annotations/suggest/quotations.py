@@ -29,11 +29,12 @@ guess (the reporting often runs on over sentences). When an annotator marks one,
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .proposal import Proposal
 
 ENGINE = "quotations"
-VERSION = "1"
+VERSION = "2"
 
 OPENING_QUOTES = '“"«„'
 CLOSING_FOR = {"“": "”", '"': '"', "«": "»", "„": "“"}
@@ -43,8 +44,19 @@ SPEECH_VERBS = frozenset(
     observes wrote writes declared declares remarked explained explains warned warns argued
     argues insisted insists emphasised emphasized emphasises emphasizes underlined underscored
     highlighted recalled affirmed reaffirmed asserted commented continued concluded replied
-    responded asked announced reiterated acknowledged admitted proclaimed urged quoted""".split()
+    responded asked announced reiterated acknowledged admitted proclaimed urged quoted
+    reported reports""".split()
 )
+# Verbs that put words in the subject's mouth only when the quotation follows them in the
+# same clause, often as a partial quotation: "Sánchez called the US levies “unjustified…”",
+# "… to thank Yan “for his accurate information…”". Never read after a quotation.
+DESCRIBING_VERBS = frozenset(
+    """called calls described describes termed terms branded brands labelled labeled hailed
+    hails praised praises condemned condemns denounced denounces criticised criticized
+    thanked vowed pledged""".split()
+)
+# Infinitives of saying: their speaker is the subject of the clause, as for a gerund.
+INFINITIVES = ("to thank", "to tell", "to warn", "to urge", "to remind", "to stress")
 MULTIWORD_VERBS = ("pointed out", "points out", "went on to say", "said in a statement")
 # "Peggy begins by explaining that, “…”", "Lula asked …, stating that …": the speaker is
 # the subject of the clause, not the word before the verb.
@@ -393,7 +405,9 @@ _VERB_PATTERN = re.compile(
     r"(?<![\w-])(?:"
     + "|".join(re.escape(verb) for verb in MULTIWORD_VERBS)
     + "|according to|"
-    + "|".join(sorted(SPEECH_VERBS | GERUNDS, key=len, reverse=True))
+    + "|".join(INFINITIVES)
+    + "|"
+    + "|".join(sorted(SPEECH_VERBS | GERUNDS | DESCRIBING_VERBS, key=len, reverse=True))
     + r")(?![\w-])",
     re.IGNORECASE,
 )
@@ -568,7 +582,8 @@ def _clause_start(body: str, position: int, floor: int) -> int:
     """Where the sentence (or the text after the previous quotation) holding `position`
     starts, not before `floor`."""
     start = floor
-    for match in _SENTENCE_STOP.finditer(body, floor, position):
+    # One character past `position`: a stop right before it is seen only with its lookahead.
+    for match in _SENTENCE_STOP.finditer(body, floor, min(len(body), position + 1)):
         start = match.end()
     for index in range(position - 1, start - 1, -1):
         if body[index] in "”»":
@@ -633,28 +648,64 @@ def find_attribution(
     return candidates[0][1]
 
 
-def _lead_in_speaker(body, clause_start, start, mentions) -> Attribution | None:
-    """The speaker of a quotation introduced by a colon: "Geng Shuang made three points:",
-    "Claudia Sheinbaum, called for a meeting …:". The lead-in is the text before the mark
-    when it ends with a colon, else the paragraph before, if it ends with one."""
-    text = body[clause_start:start]
-    if not re.search(r":\s*$", text):
-        paragraph_start = body.rfind("\n", 0, clause_start)
-        if text.strip(" •\u2002\u00a0") or paragraph_start < 0:
-            return None
-        previous_end = paragraph_start
+BULLET_MARKS = "•·▪◦‣"
+_LINE_INDENT = " \t\u00a0\u2002\u2003"
+
+
+def _lead_in_above(body: str, start: int) -> tuple[int, int] | None:
+    """(start, end) of the sentence ending with a colon that introduces the quotation at
+    body[start] from above: the paragraph right before, when the quotation opens its
+    paragraph; the paragraph before the list, when the quotation is in a bullet item
+    ("Geng Shuang made three points:" above "• First, … “…”" and "• Second, … “…”")."""
+    line_start = body.rfind("\n", 0, start) + 1
+    before = body[line_start:start].lstrip(_LINE_INDENT)
+    in_item = before[:1] in BULLET_MARKS
+    if before.strip(BULLET_MARKS + _LINE_INDENT) and not in_item:
+        return None
+    previous_end = line_start - 1
+    while previous_end > 0:
         while previous_end > 0 and body[previous_end - 1].isspace():
             previous_end -= 1
-        if body[previous_end - 1 : previous_end] != ":":
-            return None
         previous_start = body.rfind("\n", 0, previous_end) + 1
-        clause_start, start = _clause_start(body, previous_end - 1, previous_start), previous_end
+        if not (
+            in_item and body[previous_start:previous_end].lstrip(_LINE_INDENT)[:1] in BULLET_MARKS
+        ):
+            break
+        previous_end = previous_start - 1  # an item of the same list: go on up
+    if previous_end <= 0 or body[previous_end - 1] != ":":
+        return None
+    return _clause_start(body, previous_end - 1, previous_start), previous_end
+
+
+def _lead_in_speaker(body, clause_start, start, mentions) -> Attribution | None:
+    """The speaker of a quotation introduced by a colon: "Geng Shuang made three points:",
+    "Claudia Sheinbaum, called for a meeting …:", "It added:", "an article published by …
+    Bloomberg outlined how …:". The lead-in is the text before the mark when it ends with a
+    colon, else the one above (`_lead_in_above`)."""
+    text = body[clause_start:start]
+    if not re.search(r":\s*$", text):
+        above = _lead_in_above(body, start)
+        if above is None:
+            return None
+        clause_start, start = above
         text = body[clause_start:start]
+    for verb in reversed(list(_VERB_PATTERN.finditer(body, clause_start, start))):
+        if verb.group().lower() in DESCRIBING_VERBS:
+            continue  # they describe what follows in their clause, not a quotation below
+        found = _read(body, verb, clause_start, start, mentions, after=False)
+        if found and found.speaker:
+            return found
     for at, name in reversed([m for m in mentions if clause_start <= m[0] < start]):
         rest = body[at:start]
         written = re.match(r"[\w’'\-]+(?:\s+[A-Z][\w’'\-]+)*", rest).group()
         if re.match(r",?\s+[a-z]", rest[len(written) :]):
             return Attribution(name, written, "", at, at + len(written))
+    publisher = _PUBLISHED_BY.search(text)
+    if publisher:
+        at = clause_start + publisher.start("name")
+        return Attribution(
+            publisher["name"], publisher["name"], "", at, at + len(publisher["name"])
+        )
     first = re.match(r"\s*(He|She)\b", text) or re.search(r"\b([Hh]is|[Hh]er)\b", text)
     if first:
         resolved = _last_person_before(clause_start + first.start(1), mentions)
@@ -669,7 +720,7 @@ def _clause_subject(body: str, left: int, right: int):
     pronoun ("He went on, saying …") is returned for resolution."""
     text = body[left:right]
     match = re.match(
-        r"\s*(?:(?:In|On|At|For|After|Before|During)\b[^,]{0,60},\s*)?"
+        r"\s*(?:(?:In|On|At|For|After|Before|During)\b[^,]{0,60},\s*(?:[a-z][^,]{0,60},\s*)?)?"
         r"(?P<subject>(?:[A-Z][\w’'\-]*\.?\s+)*?[A-Z][\w’'\-]*)\s+(?P<next>[a-z]\w*)",
         text,
     )
@@ -708,7 +759,13 @@ def _read(body, verb, left, right, mentions, after):
     """An Attribution around one verb of saying, or None if it names nobody readable."""
     verb_text = verb.group().lower()
     subject = None
-    if verb_text in GERUNDS:
+    if verb_text in DESCRIBING_VERBS and (
+        after or re.match(r"\s+to\b", body[verb.end() : verb.end() + 4])
+    ):
+        # "…,” called X" is no construction, and "a meeting called to hear …" is a
+        # participle: the words are not the subject's.
+        return None
+    if verb_text in GERUNDS or verb_text in INFINITIVES:
         subject = _clause_subject(body, left, verb.start())
         if subject is None:
             return None
@@ -728,15 +785,161 @@ def _read(body, verb, left, right, mentions, after):
     role, name, as_written, subject_start = subject
     attribution_start = min(subject_start, verb.start())
     attribution_end = max(verb.end(), subject_start + len(as_written))
-    if not name:
-        # A pronoun: the most recent person named before it ("he", "she"). "They said" or
-        # a "he" with nobody named before is still an attribution, of an unknown speaker.
-        resolved = _last_person_before(subject_start, mentions)
-        if not resolved or as_written.lower() not in PERSON_PRONOUNS:
+    if not name or _is_media_reference(name):
+        # A pronoun: "he" and "she" are the most recent person named before; "it" and "the
+        # agency" the most recent source that reported in the same paragraph. "They said",
+        # or a pronoun with nobody to refer to, is an attribution of an unknown speaker.
+        lower = as_written.lower()
+        if lower in PERSON_PRONOUNS:
+            resolved = _last_person_before(subject_start, mentions)
+        elif lower == "it" or _is_media_reference(name):
+            resolved = _last_source_in_paragraph(body, subject_start)
+        else:
+            resolved = ""
+        if not resolved:
             return Attribution("", as_written, "", attribution_start, attribution_end)
         return Attribution(resolved, as_written, "", attribution_start, attribution_end, True)
+    if _is_role_alone(name):
+        # "according to the President", "the Brazilian President said": the one person
+        # who was named with that role earlier. With nobody, or two candidates, the office
+        # as written ("the President"): true to the text, and no guess at a name.
+        holder = _holder_of_role(body, name, subject_start, mentions)
+        return Attribution(holder or name, as_written, name, attribution_start, attribution_end)
     speaker = fullest_name(name, mentions) if _is_capitalised(name) else name
     return Attribution(speaker, as_written, role, attribution_start, attribution_end)
+
+
+# ---- Roles and sources ----
+
+# Title words that name one person's office (not a body: "party", "committee", "state").
+PERSON_TITLES = frozenset(
+    """president minister secretary ambassador chairman chairwoman chairperson premier king
+    queen mayor governor senator spokesperson spokesman spokeswoman director chancellor envoy
+    commissioner sultan emir prince princess pope leader chief head representative
+    pm fm""".split()
+)
+# A body's reference to a publication named before: "the agency further reported".
+MEDIA_NOUNS = frozenset(
+    """agency newspaper paper daily outlet broadcaster network channel website magazine
+    journal""".split()
+)
+_ROLE_RUN = re.compile(r"((?:(?:[A-Z][\w’'\-]*|of|the)\s+){1,6}),?\s*$")
+_ROLE_AFTER = re.compile(
+    r",\s+(?:the\s+)?((?:[A-Z][\w’'\-]*)(?:\s+(?:[A-Z][\w’'\-]*|of|the|for)){0,6})"
+)
+_WRITTEN_NAME = re.compile(r"[^\W\d_][\w’'\-]*(?:\s+(?:[A-Z][\w’'\-]*|da|de|del|dos|van|von|bin))*")
+# "an article published by the financial news service Bloomberg": the publisher reports.
+_PUBLISHED_BY = re.compile(
+    r"\b(?:article|report|story|editorial|dispatch|piece|commentary|column)\s+"
+    r"(?:published|issued|released|carried)\s+by\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,4}"
+    r"(?P<name>[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+){0,3})"
+)
+# "Agência Brasil subsequently reported", "Peoples Dispatch quoted …": a source at work.
+_SOURCE_REPORTING = re.compile(
+    r"(?<![\w’'\-])(?P<name>[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+){0,3})\s+(?:[a-z]+ly\s+)?"
+    r"(?:reported|reports|quoted|quotes|published|publishes)\b"
+)
+
+
+def _role_words(text: str) -> list[str]:
+    return [word.lower() for word in text.split() if word.lower() not in ("the", "of", "for")]
+
+
+def _is_role_alone(name: str) -> bool:
+    """ "the President", "the President of Brazil", "the Brazilian President": an office
+    with no name."""
+    words = name.split()
+    if words and words[0].lower() in ("the", "a", "an"):
+        words = words[1:]
+    return _role_like(words) and any(word.lower() in PERSON_TITLES for word in words)
+
+
+def _is_media_reference(name: str) -> bool:
+    words = name.lower().split()
+    return len(words) == 2 and words[0] == "the" and words[1] in MEDIA_NOUNS
+
+
+def _same_role(query: list[str], role: list[str]) -> bool:
+    """Whether an office as written alone ("the President of Brazil") is the one written
+    next to a name ("Brazilian President"): the same title words, and each other word
+    (a country) found in the role, "Brazil" matching "Brazilian"."""
+    if {w for w in query if w in TITLE_WORDS} != {w for w in role if w in TITLE_WORDS}:
+        return False
+    places = [w for w in role if w not in TITLE_WORDS]
+    return all(
+        any(place.startswith(word[:5]) or word.startswith(place[:5]) for place in places)
+        for word in query
+        if word not in TITLE_WORDS
+    )
+
+
+@lru_cache(maxsize=8)
+def titled_mentions(body: str) -> tuple[tuple[int, str, str], ...]:
+    """(position, role, person) wherever a role is written next to a known person's name:
+    "Brazilian President Luiz Inácio Lula da Silva", "the President of Colombia, Gustavo
+    Petro", "Maria Isabel Salvador, Special Representative of the Secretary-General"."""
+    mentions = people(body)
+    name_words = {word for _position, name in mentions for word in name.split()}
+
+    def role_of(words: list[str], from_the_left: bool) -> str:
+        # Another person's name ends the role ("… Xi Jinping President Lula"), and so does
+        # a word that is not a title, a country, "of" or "the".
+        if from_the_left:
+            words = words[max((i + 1 for i, w in enumerate(words) if w in name_words), default=0) :]
+        while words and (not _role_like(words) or words[0].lower() in ("of", "the")):
+            words = words[1:] if from_the_left else words[:-1]
+        while words and words[-1].lower() in ("of", "the", "for"):
+            words = words[:-1]
+        return " ".join(words) if _role_like(words) else ""
+
+    found = []
+    for position, person in mentions:
+        run = _ROLE_RUN.search(body, max(0, position - 80), position)
+        if run and run.end() == position:
+            role = role_of(run.group(1).split(), from_the_left=True)
+            if role:
+                found.append((position, role, person))
+        written = _WRITTEN_NAME.match(body, position)
+        after = _ROLE_AFTER.match(body, written.end()) if written else None
+        if after:
+            role = role_of(after.group(1).split(), from_the_left=False)
+            if role:
+                found.append((position, role, person))
+    return tuple(found)
+
+
+def _holder_of_role(body: str, role: str, position: int, mentions) -> str:
+    query = _role_words(role)
+    holders = {
+        person
+        for at, written, person in titled_mentions(body)
+        if at < position and _same_role(query, _role_words(written))
+    }
+    return holders.pop() if len(holders) == 1 else ""
+
+
+@lru_cache(maxsize=8)
+def sources(body: str) -> tuple[tuple[int, str], ...]:
+    """(position, name) of every publication or agency shown reporting: "an article
+    published by … Bloomberg", "Agência Brasil subsequently reported"; never a person."""
+    person_words = {word for _position, name in people(body) for word in name.split()}
+    found = [(match.start("name"), match["name"]) for match in _PUBLISHED_BY.finditer(body)]
+    for match in _SOURCE_REPORTING.finditer(body):
+        words = match["name"].split()
+        if (
+            words[0].lower() in DETERMINERS | PRONOUNS | TIME_WORDS
+            or any(word in person_words for word in words)
+            or any(word.lower() in TITLE_WORDS for word in words)
+        ):
+            continue
+        found.append((match.start("name"), match["name"]))
+    return tuple(sorted(found))
+
+
+def _last_source_in_paragraph(body: str, position: int) -> str:
+    paragraph_start = body.rfind("\n", 0, position) + 1
+    named = [name for at, name in sources(body) if paragraph_start <= at < position]
+    return named[-1] if named else ""
 
 
 # ---- The engine ----
@@ -835,8 +1038,10 @@ def find_quotations(body: str, include_terms: bool = False) -> list[Proposal]:
 
 
 def _speaker_of_previous_paragraph(body, start, mentions) -> Attribution | None:
-    """A paragraph that is all quotation, right after a paragraph of reported speech ("He
-    went on to say that …"), is the same speaker's: the news convention for a speech."""
+    """A paragraph that is all quotation, right after a paragraph where someone speaks ("He
+    went on to say that …", "Lavrov stressed that …"), is the last speaker's there: the news
+    convention for a speech. The last attribution wins, even one with no readable speaker
+    ("they said"): then nobody is named rather than someone earlier."""
     line_start = body.rfind("\n", 0, start) + 1
     if body[line_start:start].strip():
         return None
@@ -844,14 +1049,14 @@ def _speaker_of_previous_paragraph(body, start, mentions) -> Attribution | None:
     while previous_end > 0 and body[previous_end - 1].isspace():
         previous_end -= 1
     previous_start = body.rfind("\n", 0, previous_end) + 1
-    first_sentence_end = _clause_end(body, previous_start, previous_end)
-    if "“" in body[previous_start:first_sentence_end]:
-        return None
-    for verb in _VERB_PATTERN.finditer(body, previous_start, first_sentence_end):
-        found = _read(body, verb, previous_start, first_sentence_end, mentions, after=False)
+    last = None
+    for verb in _VERB_PATTERN.finditer(body, previous_start, previous_end):
+        left = _clause_start(body, verb.start(), previous_start)
+        right = _clause_end(body, verb.end(), previous_end)
+        found = _read(body, verb, left, right, mentions, after=False)
         if found:
-            return found
-    return None
+            last = found
+    return last
 
 
 # ---- Prefills of the annotate form (a span the annotator selected) ----
