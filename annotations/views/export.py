@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import exporters, policy, tokens
 from ..forms.export import ApiTokenForm, ExportFilterForm
-from ..models import ApiToken
+from ..models import ApiToken, Scope
 from ..policy import Action
 
 # Bytes per write to the client: one record per write would mean 100,000 tiny writes.
@@ -107,6 +107,9 @@ def _export_user(request):
         token = tokens.token_authenticate(secret.strip()) if scheme.lower() == "bearer" else None
         if token is None:
             return None, _unauthorized("The token is unknown or revoked.", invalid_token=True)
+        if Scope.EXPORT not in token.scope_set:
+            return None, JsonResponse({"error": "This token's scopes do not include export."},
+                                      status=403)  # fmt: skip
         user = token.user
     elif request.user.is_authenticated:
         user = request.user
