@@ -8,7 +8,7 @@ streams in constant memory.
 
 from enum import StrEnum
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
 from .. import exporters
 from ..forms.export import ExportFilterForm
@@ -16,14 +16,14 @@ from ..models import Kind, Scope, Verdict
 from ..views import export as export_views
 from .auth import scoped
 from .errors import VALIDATION, ApiProblem, FieldError
-from .schemas import READ_PROBLEMS, Problem
+from .schemas import READ_PROBLEMS, ApiModel, Problem
 
 router = Router(tags=["export"])
 
 ExportFormatName = StrEnum("ExportFormatName", {name: name for name in exporters.FORMATS})
 
 
-class ExportQuery(Schema):
+class ExportQuery(ApiModel):
     since: str | None = None
     kind: Kind | None = None
     verdict: Verdict | None = None

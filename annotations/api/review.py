@@ -9,7 +9,7 @@ takeable items the policy's (`policy.takeable_by`: never one's own); every chang
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router
 from ninja.responses import Status
 
 from .. import policy, workflow
@@ -22,6 +22,7 @@ from .auth import scoped
 from .errors import VALIDATION, ApiProblem, FieldError, json_pointer
 from .schemas import (
     AnnotationOut,
+    ApiModel,
     EvidenceIn,
     EvidenceOut,
     Id,
@@ -197,7 +198,7 @@ def review_send_back(request, annotation_id: Id, payload: SendBackIn):
 sources_router = Router(tags=["review"])
 
 
-class SourceQuery(Schema):
+class SourceQuery(ApiModel):
     q: str = Field(min_length=1)
     limit: int = Field(SEARCH_LIMIT, ge=1, le=50)
 
