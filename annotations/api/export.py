@@ -30,14 +30,27 @@ class ExportQuery(ApiModel):
     article: int | None = None
 
 
+# What each format's body is, for clients (and the schema run) that read it as JSON; the
+# research format's records are described by docs/export-v1.schema.json (the Link header).
+# Both JSON-LD formats are application/ld+json, which clients match without its profile.
+JSON_LD = {
+    "type": ["object", "array"],
+    "description": "w3c: a W3C AnnotationCollection; claimreview: an array of ClaimReview",
+}
+BODY_SCHEMAS = {
+    "json": {"type": "object"},
+    "jsonl": {"type": "string", "description": "One JSON object per line"},
+    "w3c": JSON_LD,
+    "claimreview": JSON_LD,
+}
+
+
 def _content() -> dict:
-    """The response bodies, by media type: the research format's JSON Schema is in
-    docs/export-v1.schema.json (and named by the response's Link header)."""
-    media_types = {
-        fmt.content_type: {"schema": {"type": "string"}} for fmt in exporters.FORMATS.values()
+    """The response bodies, by media type."""
+    return {
+        fmt.content_type: {"schema": BODY_SCHEMAS.get(name, {})}
+        for name, fmt in exporters.FORMATS.items()
     }
-    media_types["application/json"] = {"schema": {"type": "object"}}
-    return media_types
 
 
 @router.get(
