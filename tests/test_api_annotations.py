@@ -22,8 +22,13 @@ pytestmark = pytest.mark.django_db
 
 def span(article, phrase=PHRASE, kind="claim", **extra):
     start = article.body.index(phrase)
-    return {"article": article.pk, "kind": kind, "start": start, "end": start + len(phrase),
-            "exact": phrase} | extra  # fmt: skip
+    return {
+        "article": article.pk,
+        "kind": kind,
+        "start": start,
+        "end": start + len(phrase),
+        "exact": phrase,
+    } | extra
 
 
 def ids(response) -> list[int]:
@@ -38,11 +43,17 @@ def test_the_list_filters_by_article_kind_state_author_and_verification(
     api_as, annotator, other_annotator, article
 ):
     claim = AnnotationFactory(article=article, author=annotator)
-    number = AnnotationFactory(article=article, author=other_annotator, kind=Kind.NUMBER,
-                               phrase="30 percent", state=State.SUBMITTED)  # fmt: skip
+    number = AnnotationFactory(
+        article=article,
+        author=other_annotator,
+        kind=Kind.NUMBER,
+        phrase="30 percent",
+        state=State.SUBMITTED,
+    )
     elsewhere = AnnotationFactory(author=annotator)
-    withdrawn = AnnotationFactory(article=article, author=annotator, state=State.WITHDRAWN,
-                                  phrase="officials said")  # fmt: skip
+    withdrawn = AnnotationFactory(
+        article=article, author=annotator, state=State.WITHDRAWN, phrase="officials said"
+    )
     old = verified_annotation(author=other_annotator)
     Annotation.objects.filter(pk=old.pk).update(decided_at=timezone.now() - datetime.timedelta(9))
     recent = verified_annotation(author=other_annotator)
@@ -59,16 +70,24 @@ def test_the_list_filters_by_article_kind_state_author_and_verification(
 
 
 def test_an_annotation_shows_its_attributes_verdict_evidence_and_history(api_as, annotator):
-    verified = verified_annotation(author=annotator, kind=Kind.NUMBER, phrase="30 percent",
-                                   number_value="30", number_unit="percent")  # fmt: skip
+    verified = verified_annotation(
+        author=annotator,
+        kind=Kind.NUMBER,
+        phrase="30 percent",
+        number_value="30",
+        number_unit="percent",
+    )
 
     body = api_as(annotator).get(f"/annotations/{verified.pk}").json()
 
     assert body["state"] == "verified" and body["verdict"] == "accurate"
     assert body["attributes"] == {
-        "number_value": "30", "number_unit": "percent", "number_scale": "",
-        "number_qualifier": "", "number_counts": "",
-    }  # fmt: skip
+        "number_value": "30",
+        "number_unit": "percent",
+        "number_scale": "",
+        "number_qualifier": "",
+        "number_counts": "",
+    }
     assert body["evidence"][0]["source"]["url"].startswith("https://stats.example.org/")
     assert body["reviews"][0]["verdict"] == "accurate"
 
@@ -92,8 +111,12 @@ def test_a_page_of_annotations_costs_the_same_queries_whatever_its_size(
 
 
 def test_creating_one_span_makes_a_draft_with_its_history(api_as, annotator, article):
-    record = span(article, "30 percent", kind="number",
-                  attributes={"number_value": "30", "number_unit": "percent"})  # fmt: skip
+    record = span(
+        article,
+        "30 percent",
+        kind="number",
+        attributes={"number_value": "30", "number_unit": "percent"},
+    )
 
     response = api_as(annotator).post("/annotations/", {"annotations": [record]})
 
@@ -142,8 +165,13 @@ def test_one_refused_span_refuses_them_all_and_each_refusal_names_its_record(
 def test_a_span_cutting_a_character_in_two_is_refused(api_as, annotator):
     article = ArticleFactory(body="Flags 🇫🇷 and more text.")
     start = article.body.index("🇫🇷")
-    record = {"article": article.pk, "kind": "claim", "start": start, "end": start + 1,
-              "exact": article.body[start]}  # fmt: skip
+    record = {
+        "article": article.pk,
+        "kind": "claim",
+        "start": start,
+        "end": start + 1,
+        "exact": article.body[start],
+    }
 
     document = problem(api_as(annotator).post("/annotations/", {"annotations": [record]}), 422)
 
@@ -184,8 +212,9 @@ def test_editing_with_the_current_version_saves_and_a_stale_one_is_a_409(
     saved = api.patch(
         f"/annotations/{draft.pk}", {"version": 1, "attributes": {"claimant": "The minister"}}
     )
-    stale = api.patch(f"/annotations/{draft.pk}", {"version": 1,
-                                                   "attributes": {"claimant": "Someone"}})  # fmt: skip
+    stale = api.patch(
+        f"/annotations/{draft.pk}", {"version": 1, "attributes": {"claimant": "Someone"}}
+    )
 
     assert saved.status_code == 200, saved.content
     assert saved.json()["attributes"]["claimant"] == "The minister"

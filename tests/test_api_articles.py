@@ -19,8 +19,9 @@ def ids(response) -> list[int]:
 
 
 def test_the_list_filters_by_publisher_date_text_and_annotations(api_as, annotator):
-    old = ArticleFactory(publisher="Daily Planet", published=datetime.date(2024, 1, 5),
-                         title="Harbour tolls")  # fmt: skip
+    old = ArticleFactory(
+        publisher="Daily Planet", published=datetime.date(2024, 1, 5), title="Harbour tolls"
+    )
     new = ArticleFactory(publisher="daily planet", published=datetime.date(2025, 3, 1))
     other = ArticleFactory(
         publisher="Gazette", body="Tolls rose.", published=datetime.date(2024, 8, 1)

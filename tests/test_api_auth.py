@@ -1,4 +1,4 @@
-"""API authentication: bearer tokens with scopes within the role, sessions with CSRF, rate limits."""
+"""API authentication: bearer tokens with scopes within the role, sessions with CSRF, rates."""
 
 import json
 
@@ -47,8 +47,11 @@ def test_a_wrong_token_never_falls_back_to_the_session(client, annotator, articl
 
 def test_a_token_without_the_scope_is_refused_403(api_as, annotator, article):
     api = api_as(annotator, scopes=[Scope.READ])
-    body = {"annotations": [{"article": article.pk, "kind": "claim", "start": 0, "end": 3,
-                             "exact": "The"}]}  # fmt: skip
+    body = {
+        "annotations": [
+            {"article": article.pk, "kind": "claim", "start": 0, "end": 3, "exact": "The"}
+        ]
+    }
 
     assert api.get("/articles/").status_code == 200
     document = problem(api.post("/annotations/", body), 403)
@@ -80,8 +83,13 @@ def test_a_researcher_reads_and_exports_but_does_not_annotate(api_as, researcher
 def test_the_session_reads_without_csrf_but_writes_only_with_it(annotator, article):
     client = Client(enforce_csrf_checks=True)
     client.force_login(annotator)
-    body = json.dumps({"annotations": [{"article": article.pk, "kind": "claim", "start": 0,
-                                        "end": 3, "exact": "The"}]})  # fmt: skip
+    body = json.dumps(
+        {
+            "annotations": [
+                {"article": article.pk, "kind": "claim", "start": 0, "end": 3, "exact": "The"}
+            ]
+        }
+    )
 
     assert client.get(f"{API}/articles/").status_code == 200
     refused = client.post(f"{API}/annotations/", body, content_type="application/json")

@@ -18,8 +18,15 @@ def word_spans(article, count, kinds=("claim", "number", "quotation")):
         start = article.body.index("w", position)
         end = article.body.index(" ", start)
         position = end
-        records.append({"article": article.pk, "kind": kinds[index % len(kinds)],
-                        "start": start, "end": end, "exact": article.body[start:end]})  # fmt: skip
+        records.append(
+            {
+                "article": article.pk,
+                "kind": kinds[index % len(kinds)],
+                "start": start,
+                "end": end,
+                "exact": article.body[start:end],
+            }
+        )
     return records
 
 
@@ -45,8 +52,9 @@ def test_a_thousand_spans_cost_the_queries_of_ten(api_as, annotator):
 
 
 def test_spans_in_several_articles_cost_no_more(api_as, annotator):
-    articles = [ArticleFactory(body=" ".join(f"w{i}" for i in range(50)) + f" end {n}.")
-                for n in range(3)]  # fmt: skip
+    articles = [
+        ArticleFactory(body=" ".join(f"w{i}" for i in range(50)) + f" end {n}.") for n in range(3)
+    ]
     api = api_as(annotator)
 
     one = queries_to_create(api, word_spans(articles[0], 30))

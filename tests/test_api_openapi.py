@@ -34,7 +34,7 @@ def test_every_operation_names_its_token_scope(schema):
 
 
 def test_refusals_are_described_as_problem_documents(schema):
-    for path, method, operation in operations(schema):
+    for path, _method, operation in operations(schema):
         for status, response in operation["responses"].items():
             if int(status) >= 400:
                 assert list(response["content"]) == ["application/problem+json"], (path, status)
@@ -43,12 +43,18 @@ def test_refusals_are_described_as_problem_documents(schema):
 def test_the_resources_of_the_issue_are_there(schema):
     paths = set(schema["paths"])
     assert {
-        "/api/v1/articles/", "/api/v1/articles/{article_id}", "/api/v1/annotations/",
-        "/api/v1/annotations/{annotation_id}", "/api/v1/annotations/{annotation_id}/submit",
-        "/api/v1/annotations/{annotation_id}/withdraw", "/api/v1/review/queue",
-        "/api/v1/review/take-next", "/api/v1/review/{annotation_id}/verify",
-        "/api/v1/sources/", "/api/v1/export/verified.{export_format}",
-    } <= paths  # fmt: skip
+        "/api/v1/articles/",
+        "/api/v1/articles/{article_id}",
+        "/api/v1/annotations/",
+        "/api/v1/annotations/{annotation_id}",
+        "/api/v1/annotations/{annotation_id}/submit",
+        "/api/v1/annotations/{annotation_id}/withdraw",
+        "/api/v1/review/queue",
+        "/api/v1/review/take-next",
+        "/api/v1/review/{annotation_id}/verify",
+        "/api/v1/sources/",
+        "/api/v1/export/verified.{export_format}",
+    } <= paths
 
 
 def test_the_docs_page_is_served_with_local_assets_only(client):

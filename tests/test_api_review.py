@@ -76,8 +76,14 @@ def test_nobody_reviews_their_own_annotation(api_as, editor):
 def test_a_source_is_found_by_its_url_in_any_spelling(api_as, reviewer):
     api = api_as(reviewer)
 
-    created = api.post("/sources/", {"url": "https://Stats.example.org/t/1?utm_source=x#top",
-                                      "title": "Table 1", "kind": "statistics"})  # fmt: skip
+    created = api.post(
+        "/sources/",
+        {
+            "url": "https://Stats.example.org/t/1?utm_source=x#top",
+            "title": "Table 1",
+            "kind": "statistics",
+        },
+    )
     again = api.post("/sources/", {"url": "https://stats.example.org/t/1"})
     found = api.get("/sources/", q="Table")
 
@@ -94,13 +100,16 @@ def test_evidence_then_verify(api_as, annotator, reviewer):
     source = SourceFactory()
     api = api_as(reviewer)
 
-    too_early = api.post(f"/review/{item.pk}/verify", {"version": item.version,
-                                                       "verdict": "accurate"})  # fmt: skip
-    evidence = api.post(f"/review/{item.pk}/evidence", {"source": source.pk,
-                                                        "stance": "supports",
-                                                        "locator": "Table 2"})  # fmt: skip
-    verified = api.post(f"/review/{item.pk}/verify", {"version": item.version,
-                                                      "verdict": "accurate"})  # fmt: skip
+    too_early = api.post(
+        f"/review/{item.pk}/verify", {"version": item.version, "verdict": "accurate"}
+    )
+    evidence = api.post(
+        f"/review/{item.pk}/evidence",
+        {"source": source.pk, "stance": "supports", "locator": "Table 2"},
+    )
+    verified = api.post(
+        f"/review/{item.pk}/verify", {"version": item.version, "verdict": "accurate"}
+    )
 
     assert "evidence" in problem(too_early, 422)["detail"]
     assert evidence.status_code == 201 and evidence.json()["source"]["id"] == source.pk
@@ -111,8 +120,9 @@ def test_evidence_then_verify(api_as, annotator, reviewer):
 def test_evidence_is_removed_but_kept_for_the_history(api_as, annotator, reviewer):
     item = workflow_in_review(annotator, reviewer)
     api = api_as(reviewer)
-    added = api.post(f"/review/{item.pk}/evidence", {"source": SourceFactory().pk,
-                                                     "stance": "refutes"}).json()  # fmt: skip
+    added = api.post(
+        f"/review/{item.pk}/evidence", {"source": SourceFactory().pk, "stance": "refutes"}
+    ).json()
 
     response = api.delete(f"/review/{item.pk}/evidence/{added['id']}")
 
@@ -138,12 +148,17 @@ def test_reject_and_send_back_need_a_reason(api_as, annotator, reviewer):
     returned_item = workflow_in_review(annotator, reviewer, phrase="30 percent")
     api = api_as(reviewer)
 
-    no_reason = api.post(f"/review/{rejected_item.pk}/reject",
-                         {"version": rejected_item.version, "rationale": " "})  # fmt: skip
-    rejected = api.post(f"/review/{rejected_item.pk}/reject",
-                        {"version": rejected_item.version, "rationale": "Not a claim."})  # fmt: skip
-    returned = api.post(f"/review/{returned_item.pk}/send-back",
-                        {"version": returned_item.version, "comment": "Widen the span."})  # fmt: skip
+    no_reason = api.post(
+        f"/review/{rejected_item.pk}/reject", {"version": rejected_item.version, "rationale": " "}
+    )
+    rejected = api.post(
+        f"/review/{rejected_item.pk}/reject",
+        {"version": rejected_item.version, "rationale": "Not a claim."},
+    )
+    returned = api.post(
+        f"/review/{returned_item.pk}/send-back",
+        {"version": returned_item.version, "comment": "Widen the span."},
+    )
 
     assert "reason" in problem(no_reason, 422)["detail"]
     assert rejected.json()["state"] == "rejected"
