@@ -57,10 +57,14 @@ def test_the_resources_of_the_issue_are_there(schema):
     } <= paths
 
 
-def test_the_docs_page_is_served_with_local_assets_only(client):
+def test_the_docs_page_is_served_with_local_assets_only(client, annotator):
+    client.force_login(annotator)
+
     response = client.get(f"{API}/docs")
 
     assert response.status_code == 200
     page = response.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower() and "<script>" not in page
+    # "Try it out" sends the session's CSRF token.
+    assert 'data-api-csrf="true"' in page and 'data-csrf-token=""' not in page

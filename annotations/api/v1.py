@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.docs import render_template
 from ninja.parser import Parser
 
 from .. import workflow
@@ -69,6 +70,21 @@ class StrictJsonParser(Parser):
         return data
 
 
+class SwaggerWithCsrf(Swagger):
+    """Swagger UI (ninja's copy, from our static files: its scripts are files, so the CSP
+    needs no exception) that sends the CSRF token: "Try it out" then works with the
+    session, which ninja only arranges when every operation takes a CSRF-checked cookie."""
+
+    def render_page(self, request, api, **kwargs):
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {
+            "swagger_settings": json.dumps(self.settings, indent=1),
+            "api": api,
+            "add_csrf": True,
+        }
+        return render_template(request, self.template, self.template_cdn, context)
+
+
 class WorkbenchApi(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         """Ninja's schema, plus what it cannot say: refusals are application/problem+json,
@@ -107,7 +123,7 @@ api = WorkbenchApi(
     ),
     urls_namespace="api-v1",
     parser=StrictJsonParser(),
-    docs=Swagger(settings={"persistAuthorization": False}),
+    docs=SwaggerWithCsrf(settings={"persistAuthorization": False}),
     docs_url="/docs",
 )
 for prefix, router in ROUTERS:
