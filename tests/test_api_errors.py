@@ -3,6 +3,7 @@
 import pytest
 
 from .api_client import API, problem
+from .factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +129,19 @@ def test_pages_outside_the_api_keep_their_html_errors(client, annotator):
 
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_server_error_is_a_500_problem_that_names_no_internals(api_as, annotator, monkeypatch):
+    from annotations.api import articles
+
+    def broken(article):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(articles, "_article_data", broken)
+    ArticleFactory()
+    api = api_as(annotator)
+    api.client.raise_request_exception = False
+
+    document = problem(api.get("/articles/"), 500)
+
+    assert "secret" not in document["detail"]

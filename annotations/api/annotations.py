@@ -4,6 +4,7 @@ Each endpoint calls the `workflow` function the annotate screen calls, with the 
 client read: a stale one is answered 409 with what changed (`errors.py`).
 """
 
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router
@@ -62,8 +63,8 @@ def _since(raw: str):
     """`verified_since` as the export reads `since` (a date, or a date and time)."""
     try:
         return DateOrDateTimeField().clean(raw)
-    except Exception as invalid:  # django ValidationError: its message says what to write
-        message = " ".join(getattr(invalid, "messages", [str(invalid)]))
+    except ValidationError as invalid:  # its message says what to write
+        message = " ".join(invalid.messages)
         raise ApiProblem(
             422,
             f"verified_since: {message}",
