@@ -177,3 +177,18 @@ def test_another_reviewers_item_cannot_be_decided(api_as, annotator, reviewer, o
     )
 
     assert "Another reviewer" in document["detail"]
+
+
+@pytest.mark.parametrize("limit", [2, 40])
+def test_a_queue_page_costs_the_same_queries_whatever_its_size(
+    api_as, annotator, reviewer, limit, django_assert_num_queries
+):
+    article = ArticleFactory()
+    for index in range(40):
+        workflow_submitted(annotator, article=article, phrase="said", confirm_duplicate=index > 0)
+    api = api_as(reviewer)
+
+    # The token (lookup, last-used update), the user's permissions (two), the page.
+    with django_assert_num_queries(5):
+        response = api.get("/review/queue", limit=limit)
+    assert len(response.json()["items"]) == limit
