@@ -33,7 +33,7 @@ from .factories import (
 
 pytestmark = pytest.mark.e2e
 
-EXAMPLES_PER_OPERATION = 8
+EXAMPLES_PER_OPERATION = 6
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
