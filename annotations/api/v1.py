@@ -25,6 +25,7 @@ from .errors import (
     CONFLICT,
     FORBIDDEN,
     PROBLEM_CONTENT_TYPE,
+    PROBLEM_TYPES,
     TOO_LARGE,
     VALIDATION,
     ApiProblem,
@@ -112,15 +113,23 @@ class WorkbenchApi(NinjaAPI):
         return schema
 
 
+DESCRIPTION = """Articles, annotations, review and export for scripts (guide: docs/api.md).
+
+Authenticate with `Authorization: Bearer <token>` (tokens are made on the Export page, with
+scopes: read, annotate, review, export; a scope never exceeds your role), or with the
+browser's session and its CSRF token. Lists are paged with `limit` and `cursor`
+(`next_cursor`). Requests per token are limited (429 with `Retry-After`).
+
+Refusals are RFC 9457 problem documents (`application/problem+json`) whose `type` is one of:
+""" + "\n".join(
+    f'- <span id="problem-{problem.slug}"></span>`{problem.uri}`: {problem.title}'
+    for problem in PROBLEM_TYPES
+)
+
 api = WorkbenchApi(
     title="Workbench API",
     version="1",
-    description=(
-        "Articles, annotations, review and export for scripts. Authenticate with "
-        "`Authorization: Bearer <token>` (tokens are made on the Export page, with scopes), "
-        "or with the browser's session and CSRF token. Refusals are RFC 9457 problem "
-        "documents (application/problem+json). Guide: docs/api.md."
-    ),
+    description=DESCRIPTION,
     urls_namespace="api-v1",
     parser=StrictJsonParser(),
     docs=SwaggerWithCsrf(settings={"persistAuthorization": False}),
