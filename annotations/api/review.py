@@ -11,6 +11,7 @@ from datetime import datetime
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router
 from ninja.responses import Status
+from pydantic import ConfigDict
 
 from .. import policy, workflow
 from ..forms.review import QueueFilterForm, SourceForm
@@ -59,7 +60,8 @@ def _takeable(request, filters: QueueFilters):
 
 
 class QueueQuery(QueueFilters, Limit):
-    pass
+    # Query strings may carry more (a cache buster): only bodies refuse unknown fields.
+    model_config = ConfigDict(extra="ignore")
 
 
 @router.get("/queue", response=reads(QueuePage), auth=REVIEW, exclude_unset=True)
