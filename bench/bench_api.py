@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/bench_api.py [--spans 1000] [--runs 7]
 
-`make bench` runs it with the defaults. It configures Django itself (WORKBENCH_DEBUG=1, a
-throwaway SQLite file under /tmp, or BENCH_DATABASE_URL), migrates, seeds one article of
+`make bench` runs it with the defaults. It configures Django itself (development settings,
+DEBUG then turned off as in production; a
+throwaway SQLite file under /tmp, or with BENCH_DATABASE_URL=postgres://… a scratch
+database created next to it and dropped afterwards), migrates, seeds one article of
 about 60 paragraphs (emoji and CJK included) and an annotator with a token, then, `--runs`
 times, POSTs `--spans` distinct spans of every kind to /api/v1/annotations/ in one request
 (each run on a fresh copy of the article, so no span is a duplicate), through the Django
@@ -26,13 +28,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_export import scratch_postgres  # noqa: E402 (a scratch PostgreSQL database)
 
-def configure_django(database_path: Path) -> None:
+
+def configure_django(database_url: str) -> None:
     os.environ["WORKBENCH_DEBUG"] = "1"
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnop")
-    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or (
-        f"sqlite:///{database_path}"
-    )
+    os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "workbench.settings"
     os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     # The bench makes more requests than a script would in a minute.
@@ -118,8 +120,11 @@ def main() -> None:
     options = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="workbench-bench-api-"))
+    database_url, drop_database = os.environ.get("BENCH_DATABASE_URL"), None
+    if database_url and database_url.startswith("postgres"):
+        database_url, drop_database = scratch_postgres(database_url)
     try:
-        configure_django(scratch / "bench.sqlite3")
+        configure_django(database_url or f"sqlite:///{scratch / 'bench.sqlite3'}")
         from django.contrib.auth import get_user_model
         from django.contrib.auth.models import Group
         from django.core.management import call_command
@@ -159,6 +164,8 @@ def main() -> None:
             report(label, [timed(get) for _ in range(options.runs)], counted(get))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+        if drop_database is not None:
+            drop_database()
 
 
 if __name__ == "__main__":
