@@ -3,9 +3,9 @@
     .venv/bin/python bench/bench_api.py [--spans 1000] [--runs 7]
 
 `make bench` runs it with the defaults. It configures Django itself (development settings,
-DEBUG then turned off as in production; a
-throwaway SQLite file under /tmp, or with BENCH_DATABASE_URL=postgres://… a scratch
-database created next to it and dropped afterwards), migrates, seeds one article of
+DEBUG then turned off as in production; a throwaway SQLite file under /tmp, or with
+BENCH_DATABASE_URL=postgres://… a scratch database created next to it and dropped
+afterwards), migrates, seeds one article of
 about 60 paragraphs (emoji and CJK included) and an annotator with a token, then, `--runs`
 times, POSTs `--spans` distinct spans of every kind to /api/v1/annotations/ in one request
 (each run on a fresh copy of the article, so no span is a duplicate), through the Django
