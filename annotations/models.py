@@ -488,6 +488,16 @@ class HistoryEntry(models.Model):
         return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
 
 
+class Scope(models.TextChoices):
+    """What an API token may be used for. A scope only narrows: the token's user must also
+    be allowed the action by their role (`tokens.scopes_allowed`, `policy`)."""
+
+    READ = "read", "Read articles, annotations and review state"
+    ANNOTATE = "annotate", "Create and change annotations (and import articles, for editors)"
+    REVIEW = "review", "Take, release and decide review items; add sources and evidence"
+    EXPORT = "export", "Download the research export"
+
+
 class ApiTokenQuerySet(models.QuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True)
@@ -505,6 +515,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Space-separated `Scope` values, as OAuth writes a token's scope (RFC 6749, 3.3).
+    # Tokens made before scopes existed were export tokens: "export" is their scope.
+    scopes = models.CharField(max_length=100, default=Scope.EXPORT.value)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -513,6 +526,10 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())
 
 
 class SuggestionStatus(models.TextChoices):

@@ -323,22 +323,12 @@ def _save(annotation: Annotation, fields: list[str]) -> None:
     annotation.save(update_fields=[*fields, "version", "updated_at"])
 
 
-def annotation_create(
-    *,
-    article: Article,
-    author,
-    kind: str,
-    start,
-    end,
-    exact: str,
-    attributes=None,
-    confirm_duplicate: bool = False,
-    suggestion=None,
-) -> Annotation:
-    """A new draft; an exact duplicate of the author's (`duplicate_of`) needs
-    `confirm_duplicate`, else `DuplicateSpan` names the one already there. `suggestion`:
+def _new_draft(
+    *, article: Article, author, kind: str, start, end, exact, attributes, suggestion=None
+):
+    """An unsaved draft of `kind` on [start, end) with `attributes`, and its history
+    changes; WorkflowError when the kind, the span or an attribute is refused. `suggestion`:
     the proposal it is accepted from (its origin, kept with it)."""
-    policy.check(author, Action.CREATE_ANNOTATION)
     if kind not in Kind.values:
         raise WorkflowError(f"Unknown kind {kind!r}: choose claim, number or quotation.")
     span = check_span(article, start, end, exact)
@@ -364,18 +354,164 @@ def annotation_create(
         if value != _empty(name):
             changes[name] = [None, _jsonable(value)]
     _check_attributes(annotation)
+    return annotation, changes
+
+
+def annotation_create(
+    *,
+    article: Article,
+    author,
+    kind: str,
+    start,
+    end,
+    exact: str,
+    attributes=None,
+    confirm_duplicate: bool = False,
+    suggestion=None,
+) -> Annotation:
+    """A new draft; an exact duplicate of the author's (`duplicate_of`) needs
+    `confirm_duplicate`, else `DuplicateSpan` names the one already there. `suggestion`:
+    the proposal it is accepted from."""
+    policy.check(author, Action.CREATE_ANNOTATION)
+    annotation, changes = _new_draft(
+        article=article,
+        author=author,
+        kind=kind,
+        start=start,
+        end=end,
+        exact=exact,
+        attributes=attributes,
+        suggestion=suggestion,
+    )
     with transaction.atomic():
         # Under the article's lock two identical creates cannot both miss each other.
         _lock_article(pk=article.pk)
         if not confirm_duplicate:
             duplicate = duplicate_of(
-                article=article, author=author, kind=kind, start=span.start, end=span.end
+                article=article,
+                author=author,
+                kind=kind,
+                start=annotation.start,
+                end=annotation.end,
             )
             if duplicate is not None:
                 raise DuplicateSpan(duplicate)
         annotation.save()
         _record(annotation, author, HistoryAction.CREATED, to_state=State.DRAFT, changes=changes)
     return annotation
+
+
+@dataclass(frozen=True)
+class DraftSpec:
+    """One span of a bulk create: what `annotation_create` takes, the article by id."""
+
+    article_id: int
+    kind: str
+    start: int
+    end: int
+    exact: str
+    attributes: dict | None = None
+    confirm_duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    index: int
+    message: str
+    code: str = ""
+
+
+class RecordsRefused(WorkflowError):
+    """Some records of a bulk create were refused; nothing was created. `problems` name
+    each refused record by its index in the request."""
+
+    def __init__(self, problems: list[RecordProblem]):
+        self.problems = problems
+        count = len(problems)
+        super().__init__(f"{count} record{'s' if count != 1 else ''} refused; nothing was created.")
+
+
+# Rows per INSERT: ~30 columns each stays under SQLite's 32,766 parameters.
+BULK_BATCH_SIZE = 1000
+
+
+def annotations_create_bulk(*, author, specs: list[DraftSpec]) -> list[Annotation]:
+    """Create many drafts at once, all or none, with the rules of `annotation_create`.
+
+    Every record is checked as one created alone would be (kind, span against the body,
+    graphemes, attributes of its kind, the author's duplicates: those already stored and
+    those earlier in the request); every refused record is reported (`RecordsRefused`,
+    by index) and nothing is written. A constant number of statements whatever the
+    number of records: the articles read and locked (in id order) in one, the author's
+    live spans there in one, the annotations and their history entries in one INSERT each
+    (per BULK_BATCH_SIZE), and one bump of the articles' versions.
+    """
+    policy.check(author, Action.CREATE_ANNOTATION)
+    with transaction.atomic():
+        article_ids = sorted({spec.article_id for spec in specs})
+        articles = Article.objects.filter(pk__in=article_ids).order_by("pk")
+        if connection.features.has_select_for_no_key_update:
+            articles = articles.select_for_update(no_key=True)
+        articles = {article.pk: article for article in articles}
+        existing = set(
+            Annotation.objects.live()
+            .filter(author=author, article_id__in=articles)
+            .values_list("article_id", "kind", "start", "end")
+        )
+        problems, drafts = [], []
+        for index, spec in enumerate(specs):
+            article = articles.get(spec.article_id)
+            if article is None:
+                problems.append(RecordProblem(index, f"Article {spec.article_id} does not exist."))
+                continue
+            try:
+                annotation, changes = _new_draft(
+                    article=article,
+                    author=author,
+                    kind=spec.kind,
+                    start=spec.start,
+                    end=spec.end,
+                    exact=spec.exact,
+                    attributes=spec.attributes,
+                )
+            except WorkflowError as refused:
+                problems.append(RecordProblem(index, " ".join(refused.messages)))
+                continue
+            key = (article.pk, annotation.kind, annotation.start, annotation.end)
+            if key in existing and not spec.confirm_duplicate:
+                problems.append(RecordProblem(index, _duplicate_message(annotation), "duplicate"))
+                continue
+            existing.add(key)
+            drafts.append((annotation, changes))
+        if problems:
+            raise RecordsRefused(problems)
+        created = Annotation.objects.bulk_create(
+            [annotation for annotation, _changes in drafts], batch_size=BULK_BATCH_SIZE
+        )
+        HistoryEntry.objects.bulk_create(
+            [
+                HistoryEntry(
+                    annotation=annotation,
+                    actor=author,
+                    action=HistoryAction.CREATED,
+                    to_state=State.DRAFT,
+                    changes=changes,
+                )
+                for annotation, changes in drafts
+            ],
+            batch_size=BULK_BATCH_SIZE,
+        )
+        Article.objects.filter(pk__in=articles).update(
+            annotations_version=F("annotations_version") + 1
+        )
+    return created
+
+
+def _duplicate_message(annotation: Annotation) -> str:
+    return (
+        f"You already marked this text as a {annotation.get_kind_display().lower()}: "
+        "send confirm_duplicate to create it again."
+    )
 
 
 def _edit(annotation: Annotation, changes: dict) -> dict:

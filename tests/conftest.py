@@ -197,3 +197,11 @@ def logged_in_page(live_server, browser):
     yield open_as
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def api_as(db):
+    """api_as(user, scopes=None) -> an API client sending a new token of that user's."""
+    from .api_client import ApiClient
+
+    return ApiClient

@@ -32,9 +32,18 @@ def test_researchers_and_editors_see_a_download_button_per_format(client_for, pe
         assert f'name="{field}"' in html
 
 
-@pytest.mark.parametrize("persona", ["annotator", "reviewer", "outsider"])
-def test_other_roles_get_403(client_for, persona, request):
-    assert client_for(request.getfixturevalue(persona)).get(PAGE).status_code == 403
+@pytest.mark.parametrize("persona", ["annotator", "reviewer"])
+def test_other_roles_see_only_their_api_tokens(client_for, persona, request):
+    response = client_for(request.getfixturevalue(persona)).get(PAGE)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/api/export/verified." not in html
+    assert 'name="scopes" value="read"' in html and 'value="export"' not in html
+
+
+def test_people_without_a_role_get_403(client_for, outsider):
+    assert client_for(outsider).get(PAGE).status_code == 403
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client):
@@ -51,7 +60,9 @@ def test_the_page_accepts_only_get(client_for, researcher):
 def test_creating_a_token_shows_its_secret_once(client_for, researcher):
     client = client_for(researcher)
 
-    response = client.post(reverse("export_token_create"), {"name": "nightly script"})
+    response = client.post(
+        reverse("export_token_create"), {"name": "nightly script", "scopes": ["read", "export"]}
+    )
 
     assert response.status_code == 302 and response["Location"] == PAGE
     token = ApiToken.objects.get(user=researcher)
@@ -70,7 +81,9 @@ def test_creating_a_token_shows_its_secret_once(client_for, researcher):
 def test_the_page_showing_a_new_token_is_a_get_so_a_reload_creates_nothing(client_for, researcher):
     client = client_for(researcher)
 
-    response = client.post(reverse("export_token_create"), {"name": "nightly"}, follow=True)
+    response = client.post(
+        reverse("export_token_create"), {"name": "nightly", "scopes": ["export"]}, follow=True
+    )
 
     # What the browser shows (and would reload) is the GET the POST redirected to.
     assert response.redirect_chain == [(PAGE, 302)]
@@ -87,10 +100,23 @@ def test_a_token_needs_a_name(client_for, researcher):
     assert not ApiToken.objects.exists()
 
 
-def test_an_annotator_cannot_create_a_token(client_for, annotator):
-    response = client_for(annotator).post(reverse("export_token_create"), {"name": "x"})
+def test_an_annotator_creates_a_token_for_scripts_but_never_an_export_one(client_for, annotator):
+    client = client_for(annotator)
 
-    assert response.status_code == 403
+    refused = client.post(reverse("export_token_create"), {"name": "x", "scopes": ["export"]})
+    assert refused.status_code == 403
+    assert not ApiToken.objects.exists()
+
+    created = client.post(reverse("export_token_create"), {"name": "x", "scopes": ["annotate"]})
+    assert created.status_code == 302
+    assert ApiToken.objects.get(user=annotator).scopes == "annotate"
+
+
+def test_a_token_needs_a_scope(client_for, researcher):
+    response = client_for(researcher).post(reverse("export_token_create"), {"name": "x"})
+
+    assert response.status_code == 400
+    assert "at least one scope" in response.content.decode()
     assert not ApiToken.objects.exists()
 
 
@@ -138,3 +164,9 @@ def test_revoking_accepts_only_post(client_for, researcher):
     response = client_for(researcher).get(reverse("export_token_revoke", args=[token.pk]))
 
     assert response.status_code == 405
+
+
+def test_annotators_find_their_api_tokens_in_the_menu(client_for, annotator):
+    html = client_for(annotator).get(reverse("article_list")).content.decode()
+
+    assert f'href="{PAGE}#tokens-heading">API tokens</a>' in html

@@ -24,10 +24,17 @@ def test_two_tokens_never_share_a_secret(researcher):
     assert len(secrets) == 5
 
 
-def test_only_export_roles_may_create_tokens(annotator):
+def test_a_token_gets_only_scopes_the_role_allows(annotator, outsider):
+    # An annotator's scripts read and annotate; exporting is not an annotator's to do.
     with pytest.raises(PermissionDenied):
-        tokens.token_create(user=annotator, name="script")
+        tokens.token_create(user=annotator, name="script", scopes=["read", "export"])
+    with pytest.raises(PermissionDenied):
+        tokens.token_create(user=outsider, name="script")
     assert not ApiToken.objects.exists()
+
+    token, _secret = tokens.token_create(user=annotator, name="script")
+
+    assert token.scope_set == {"read", "annotate"}
 
 
 def test_authenticate_finds_the_token_and_its_user(researcher, django_assert_max_num_queries):

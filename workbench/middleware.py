@@ -26,6 +26,7 @@ from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.datastructures import MultiValueDict
 
+from annotations.api.errors import is_api_request, problem_response
 from annotations.inputs import BadInput, text_problem
 
 # Every printable ASCII character and the white space forms use: a charset that decodes
@@ -176,6 +177,8 @@ class RequestGuardMiddleware:
 
 
 def _refuse(request: HttpRequest, message: str, status: int):
+    if is_api_request(request):
+        return problem_response(status, message)  # the API answers problem+json
     return render(request, "400.html", {"message": message}, status=status)
 
 

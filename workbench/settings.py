@@ -112,6 +112,9 @@ INSTALLED_APPS = [
     "django_htmx",
     # The job queue's table and its `db_worker` command (see TASKS below).
     "django_tasks_db",
+    # django-ninja: the JSON API under /api/v1/; listed for its docs page's template and
+    # static files (Swagger UI, served from our own static files, no CDN).
+    "ninja",
     "annotations",
 ]
 
@@ -271,6 +274,10 @@ IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_BYTES", 2 * 1024 * 1024)
 EXPORT_BACKGROUND_RECORDS = env_int("EXPORT_BACKGROUND_RECORDS", 10_000)
 # How long a prepared export file can be downloaded before it is deleted.
 JOB_FILE_RETENTION_HOURS = env_int("JOB_FILE_RETENTION_HOURS", 72)
+# The JSON API (annotations/api/): requests per token (or per user, with a session) in a
+# fixed window, counted in the shared cache; more are answered 429 with Retry-After.
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 600)
+API_RATE_WINDOW_SECONDS = env_int("API_RATE_WINDOW_SECONDS", 60)
 
 # Who signs the ClaimReview export.
 CLAIMREVIEW_AUTHOR_NAME = os.environ.get("CLAIMREVIEW_AUTHOR_NAME", "Workbench fact-checking desk")

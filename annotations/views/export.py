@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import exporters, jobs, policy, tasks, tokens
 from ..forms.export import ApiTokenForm, ExportFilterForm
-from ..models import ApiToken, Job, JobKind, JobStatus
+from ..models import ApiToken, Job, JobKind, JobStatus, Scope
 from ..policy import Action
 
 # Bytes per write to the client: one record per write would mean 100,000 tiny writes.
@@ -73,6 +74,11 @@ def _render_page(
         "background_records": settings.EXPORT_BACKGROUND_RECORDS,
         "retention_hours": settings.JOB_FILE_RETENTION_HOURS,
         "filter_form": filter_form or ExportFilterForm(),
+        "can_export": policy.allows(request.user, Action.EXPORT),
+        # The API scopes the user's role allows: the token form offers these.
+        "scope_choices": [
+            (scope.value, scope.label) for scope in tokens.scopes_allowed(request.user)
+        ],
         "formats": formats,
         "token_form": token_form or ApiTokenForm(),
         # Active tokens first, newest first; revoked ones stay listed below for the record.
@@ -98,11 +104,18 @@ def _pop_new_token(request) -> tuple[ApiToken | None, str | None]:
     return (token, created["secret"]) if token is not None else (None, None)
 
 
+def _check_may_hold_tokens(user) -> None:
+    """API tokens are for everyone whose role allows a scope (annotators' scripts too);
+    the downloads on the page only for those who may export."""
+    if not tokens.scopes_allowed(user):
+        raise PermissionDenied("Your role does not allow exports or API tokens.")
+
+
 # The page may show a secret: never cached.
 @never_cache
 @require_GET
 def export_page(request):
-    policy.check(request.user, Action.EXPORT)
+    _check_may_hold_tokens(request.user)
     new_token, new_secret = _pop_new_token(request)
     return _render_page(request, new_token=new_token, new_secret=new_secret)
 
@@ -172,18 +185,25 @@ def export_file_download(request, job_id: int):
 # in the session to the one GET that shows it (see `_pop_new_token`); only its hash stays.
 @require_POST
 def export_token_create(request):
-    policy.check(request.user, Action.EXPORT)
+    _check_may_hold_tokens(request.user)
     form = ApiTokenForm(request.POST)
     if not form.is_valid():
         return _render_page(request, token_form=form, status=400)
-    token, secret = tokens.token_create(user=request.user, name=form.cleaned_data["name"])
+    try:
+        # A scope the role does not allow is refused (403) by token_create itself.
+        token, secret = tokens.token_create(
+            user=request.user, name=form.cleaned_data["name"], scopes=request.POST.getlist("scopes")
+        )
+    except ValidationError as refused:
+        form.add_error(None, refused)
+        return _render_page(request, token_form=form, status=400)
     request.session[NEW_TOKEN_SESSION_KEY] = {"token_id": token.pk, "secret": secret}
     return redirect("export_page")
 
 
 @require_POST
 def export_token_revoke(request, token_id: int):
-    policy.check(request.user, Action.EXPORT)
+    _check_may_hold_tokens(request.user)
     # Only one's own tokens here (others' 404); editors revoke anyone's in the admin.
     if not ApiToken.objects.filter(pk=token_id, user=request.user).exists():
         raise Http404("No such token.")
@@ -209,6 +229,9 @@ def _export_user(request):
         token = tokens.token_authenticate(secret.strip()) if scheme.lower() == "bearer" else None
         if token is None:
             return None, _unauthorized("The token is unknown or revoked.", invalid_token=True)
+        if Scope.EXPORT not in token.scope_set:
+            return None, JsonResponse({"error": "This token's scopes do not include export."},
+                                      status=403)  # fmt: skip
         user = token.user
     elif request.user.is_authenticated:
         user = request.user
