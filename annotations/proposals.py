@@ -28,17 +28,14 @@ from .models import (
 )
 from .policy import Action
 from .suggest import Proposal, propose_all
-from .text import quote_context
 from .workflow import (
     KIND_FIELDS,
     WorkflowError,
     _bump_article,
-    _check_attributes,
     _empty,
-    _jsonable,
     _lock_article,
+    _new_draft,
     annotation_create,
-    check_span,
 )
 
 DECIMAL_ATTRIBUTES = {"number_value"}
@@ -188,31 +185,26 @@ def suggestions_accept_all(*, article: Article, kind: str, start: int, end: int,
         mine = set(
             article.annotations.live().filter(author=user, kind=kind).values_list("start", "end")
         )
-        chosen, annotations = [], []
+        chosen, drafts = [], []
         for suggestion in pending:
             if (suggestion.start, suggestion.end) in mine:
                 continue
-            span = check_span(article, suggestion.start, suggestion.end, suggestion.exact)
-            prefix, suffix = quote_context(article.body, span.start, span.end)
-            annotation = Annotation(
+            annotation, changes = _new_draft(
                 article=article,
                 author=user,
                 kind=kind,
-                start=span.start,
-                end=span.end,
-                exact=span.exact,
-                prefix=prefix,
-                suffix=suffix,
+                start=suggestion.start,
+                end=suggestion.end,
+                exact=suggestion.exact,
+                attributes=_attributes_for_annotation(suggestion),
                 suggestion=suggestion,
-                **_attributes_for_annotation(suggestion),
             )
-            _check_attributes(annotation)
-            mine.add((span.start, span.end))
+            mine.add((annotation.start, annotation.end))
             chosen.append(suggestion)
-            annotations.append(annotation)
-        if not annotations:
+            drafts.append((annotation, changes))
+        if not drafts:
             return []
-        Annotation.objects.bulk_create(annotations)
+        annotations = Annotation.objects.bulk_create([annotation for annotation, _ in drafts])
         HistoryEntry.objects.bulk_create(
             [
                 HistoryEntry(
@@ -220,9 +212,9 @@ def suggestions_accept_all(*, article: Article, kind: str, start: int, end: int,
                     actor=user,
                     action=HistoryAction.CREATED,
                     to_state=State.DRAFT,
-                    changes=_created_changes(annotation),
+                    changes=changes,
                 )
-                for annotation in annotations
+                for annotation, changes in drafts
             ]
         )
         Suggestion.objects.filter(pk__in=[suggestion.pk for suggestion in chosen]).update(
@@ -230,21 +222,6 @@ def suggestions_accept_all(*, article: Article, kind: str, start: int, end: int,
         )
         _bump_article(article.pk)
     return annotations
-
-
-def _created_changes(annotation: Annotation) -> dict:
-    """What the history says of a created annotation: span, kind, attributes, origin."""
-    changes = {
-        "span": [None, [annotation.start, annotation.end]],
-        "kind": [None, annotation.kind],
-    }
-    for name in KIND_FIELDS[Kind(annotation.kind)]:
-        value = getattr(annotation, name)
-        if value not in (None, ""):
-            changes[name] = [None, _jsonable(value)]
-    if annotation.suggestion_id is not None:
-        changes["suggestion"] = [None, annotation.suggestion_id]
-    return changes
 
 
 def origin_of(annotation: Annotation, suggestion: Suggestion | None) -> dict | None:
