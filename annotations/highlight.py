@@ -9,20 +9,27 @@ time, stays in the template.
 """
 
 import html
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.db import connection, transaction
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .exporters import decimal_text
-from .models import Article, Kind, SpeechType, State
-from .text import assign_lanes, segments
+from .models import Article, HistoryEntry, Kind, SpeechType, State
+from .text import assign_lanes, lanes_around, paragraph_starts, segments
 
 # Underline lanes drawn below the text; deeper overlaps share a "more" cue on the segment.
 MAX_LANES = 4
 EXCERPT_LENGTH = 90
+# Past this many annotations changed since the version a screen shows, the live update
+# sends the whole body and list again (see bench/bench_annotate.py for the measure).
+CHANGES_LIMIT = 50
 KIND_LABELS = dict(Kind.choices)
 STATE_LABELS = dict(State.choices)
 
@@ -49,50 +56,248 @@ class ScreenSpan(NamedTuple):
     check_worthy: bool | None
 
 
+SCREEN_FIELDS = (
+    "id", "kind", "start", "end", "exact", "state", "author_id", "author__username",
+    "number_value", "number_unit", "number_scale", "number_qualifier", "number_counts",
+    "speaker", "speech_type", "claimant", "check_worthy",
+)  # fmt: skip
+# Paragraph starts per article body (its checksum): the body never changes.
+_PARAGRAPHS: dict[str, tuple[int, ...]] = {}
+PARAGRAPHS_CACHED = 2048
+
+
 def screen_spans(article: Article) -> list[ScreenSpan]:
     """The article's live annotations in reading order, in one query."""
-    rows = article.annotations.live().values_list(
-        "id", "kind", "start", "end", "exact", "state", "author_id", "author__username",
-        "number_value", "number_unit", "number_scale", "number_qualifier", "number_counts",
-        "speaker", "speech_type", "claimant", "check_worthy",
-    )  # fmt: skip
+    rows = article.annotations.live().values_list(*SCREEN_FIELDS)
     return [ScreenSpan(*row) for row in rows]
 
 
-def body_html(body: str, spans: Sequence[ScreenSpan]) -> SafeString:
-    """The body as segments: `<span class="seg" data-start data-end data-ids>` each.
+def screen_state(article: Article) -> list[ScreenSpan]:
+    """`screen_spans`, with `article.annotations_version` read again in the same snapshot:
+    the version a screen shows must be exactly the state it draws, or a later live update
+    would insert a row it already has (see `screen_changes`)."""
+    with _snapshot():
+        article.annotations_version = _current_version(article)
+        return screen_spans(article)
+
+
+class BodySpan(NamedTuple):
+    """A live span as the body and the counts need it (the list rows need more)."""
+
+    id: int
+    kind: str
+    start: int
+    end: int
+    author_id: int
+    state: str
+
+
+@dataclass(frozen=True)
+class ScreenChanges:
+    """What a screen showing `since` must change to show `version`, as htmx out-of-band
+    swaps: the paragraphs to redraw, the list rows to remove (withdrawn, or about to be
+    inserted again), the rows to insert after their predecessor in text order (None: first),
+    and the counts."""
+
+    since: int
+    version: int
+    paragraphs: list[SafeString]
+    removed: list[int]
+    inserted: list[tuple[int | None, SafeString]]
+    annotation_count: int
+    my_draft_count: int
+
+
+def screen_changes(article: Article, since: int, user_id: int) -> ScreenChanges | None:
+    """What changed on the annotate screen since the article's annotations were at version
+    `since`; None when the whole body and list should be sent instead (more than
+    CHANGES_LIMIT annotations changed, or `since` is not a version the article had).
+
+    The work is that of the changes: the annotations changed since `since` (indexed), the
+    places they had before (from their history, when they were edited), the paragraphs
+    those meet, redrawn with the lanes of the overlap clusters there; the other live spans
+    are read as a few integers each, for the lanes, the rows' order and the counts. Reads
+    one snapshot; `article.annotations_version` becomes the version it is at.
+    """
+    with _snapshot():
+        article.annotations_version = _current_version(article)
+        if since > article.annotations_version:
+            return None
+        rows = article.annotations.filter(changed_version__gt=since)
+        rows = rows.values_list(*SCREEN_FIELDS, "created_version", "version")
+        changed = [(ScreenSpan(*row[:-2]), *row[-2:]) for row in rows[: CHANGES_LIMIT + 1]]
+        if len(changed) > CHANGES_LIMIT:
+            return None
+        live = [BodySpan(*row) for row in article.annotations.live().values_list(*BodySpan._fields)]
+        edited = [span.id for span, _created, version in changed if version > 1]
+        extents = [(span.start, span.end) for span, *_ in changed] + _past_extents(edited)
+    paragraphs = article_paragraphs(article)
+    redrawn = {
+        index for start, end in extents for index in _paragraphs_meeting(paragraphs, start, end)
+    }
+    position = {span.id: index for index, span in enumerate(live)}
+    inserted = sorted(
+        (span for span, *_ in changed if span.id in position), key=lambda span: position[span.id]
+    )
+    return ScreenChanges(
+        since=since,
+        version=article.annotations_version,
+        paragraphs=paragraphs_html(article.body, live, paragraphs, sorted(redrawn), oob=True),
+        # The rows the screen has: withdrawn ones go, the others go and come back in place.
+        removed=[span.id for span, created, _version in changed if created <= since],
+        inserted=[
+            (
+                live[position[span.id] - 1].id if position[span.id] else None,
+                rows_html([span], user_id),
+            )
+            for span in inserted
+        ],
+        annotation_count=len(live),
+        my_draft_count=sum(
+            1 for span in live if span.author_id == user_id and span.state == State.DRAFT
+        ),
+    )
+
+
+def _past_extents(annotation_ids: list[int]) -> list[tuple[int, int]]:
+    """Every place these annotations had, from their history's span changes: a screen that
+    last looked a while ago may still draw one of them at any of those places."""
+    if not annotation_ids:
+        return []
+    changes = HistoryEntry.objects.filter(annotation_id__in=annotation_ids, changes__has_key="span")
+    return [tuple(extent) for span in changes.values_list("changes__span", flat=True)
+            for extent in span if extent]  # fmt: skip
+
+
+def _paragraphs_meeting(paragraphs: Sequence[int], start: int, end: int) -> range:
+    """The indexes of the paragraphs that hold part of [start, end)."""
+    return range(bisect_right(paragraphs, start) - 1, bisect_left(paragraphs, end))
+
+
+def _current_version(article: Article) -> int:
+    return Article.objects.filter(pk=article.pk).values_list("annotations_version", flat=True).get()
+
+
+@contextmanager
+def _snapshot():
+    """Reads that see the database at one moment: a transaction, REPEATABLE READ on
+    PostgreSQL (each statement would see its own moment otherwise). SQLite's transactions
+    start IMMEDIATE here (settings): a writer cannot come in between either. Inside a
+    transaction already (tests), the reads are in that one."""
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
+def article_paragraphs(article: Article) -> tuple[int, ...]:
+    """Where the article's paragraphs start (`text.paragraph_starts`), computed once per body
+    and process: the body is immutable, so its checksum names its paragraphs for good."""
+    starts = _PARAGRAPHS.get(article.checksum)
+    if starts is None:
+        starts = paragraph_starts(article.body)
+        if len(_PARAGRAPHS) >= PARAGRAPHS_CACHED:
+            _PARAGRAPHS.clear()  # a crude bound; recomputing is cheap, the cache saves repeats
+        if article.checksum:
+            _PARAGRAPHS[article.checksum] = starts
+    return starts
+
+
+def body_html(body: str, spans: Sequence[ScreenSpan], paragraphs=None) -> SafeString:
+    """The body as paragraphs of segments: `<span class="para" id="para-<i>">` each holding
+    `<span class="seg" data-start data-end data-ids>` elements.
 
     A segment covered by annotations nests one `<span class="m k-<kind> l<lane>">` per
     annotation (up to MAX_LANES); data-start/data-end are code-point offsets, data-ids the
     covering annotation ids, so the browser can map a selection or a hover back to them.
+    Segments never cross a paragraph's start, so one paragraph can be redrawn alone
+    (`paragraphs_html`) exactly as it is drawn here.
     """
+    paragraphs = paragraph_starts(body) if paragraphs is None else paragraphs
     ranges = [(span.id, span.start, span.end) for span in spans]
-    lanes = assign_lanes(ranges)
-    # Per span, once: its lane, its opening tag and its id as text (a span has many segments).
-    marks = {
+    marks = _marks(spans, assign_lanes(ranges))
+    cut = segments(body, ranges, cuts=paragraphs)
+    return mark_safe("".join(_paragraphs(body, paragraphs, range(len(paragraphs)), cut, marks)))
+
+
+def paragraphs_html(
+    body: str, spans: Sequence, paragraphs: Sequence[int], indexes: Sequence[int], *, oob=False
+) -> list[SafeString]:
+    """The paragraphs `indexes` (in order) as `body_html` draws them, each on its own (for an
+    htmx out-of-band swap when `oob`). `spans` are all the live spans in reading order
+    (anything with id, kind, start and end); only those near the paragraphs are drawn, and
+    lanes are worked out only for the overlap clusters that reach them."""
+    ranges = [(span.id, span.start, span.end) for span in spans]
+    ends = [*paragraphs[1:], len(body)]
+    runs = _consecutive(indexes)
+    windows = [(paragraphs[first], ends[last]) for first, last in runs]
+    lanes = lanes_around(ranges, windows)
+    marks = _marks([span for span in spans if span.id in lanes], lanes)
+    html = []
+    for (first, last), (start, end) in zip(runs, windows, strict=True):
+        near = [span for span in ranges if span[1] < end and span[2] > start]
+        cut = segments(body, near, start=start, end=end, cuts=paragraphs)
+        html.extend(_paragraphs(body, paragraphs, range(first, last + 1), cut, marks, oob=oob))
+    return [mark_safe(paragraph) for paragraph in html]
+
+
+def _consecutive(indexes: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted indexes as runs of consecutive ones: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
+    runs: list[tuple[int, int]] = []
+    for index in sorted(set(indexes)):
+        if runs and runs[-1][1] == index - 1:
+            runs[-1] = (runs[-1][0], index)
+        else:
+            runs.append((index, index))
+    return runs
+
+
+def _marks(spans, lanes: dict) -> dict:
+    """Per span, once: its lane, its opening tag and its id as text (it has many segments)."""
+    return {
         span.id: (lanes[span.id], f'<span class="m k-{span.kind} l{lanes[span.id]}">', str(span.id))
         for span in spans
     }
-    parts = []
-    for segment in segments(body, ranges):
-        text = html.escape(segment.text)
-        if not segment.span_ids:
-            parts.append(
-                f'<span class="seg" data-start="{segment.start}" data-end="{segment.end}">'
-                f"{text}</span>"
-            )
-            continue
-        covering = [marks[span_id] for span_id in segment.span_ids]
-        drawn = sorted(mark for mark in covering if mark[0] < MAX_LANES)
-        deep = " deep" if len(drawn) < len(covering) else ""
-        ids = " ".join(mark[2] for mark in covering)
-        opening = "".join(mark[1] for mark in drawn)
-        parts.append(
-            f'<span class="seg on{deep}" data-start="{segment.start}" data-end="{segment.end}" '
-            f'data-ids="{ids}">{opening}{text}{"</span>" * len(drawn)}</span>'
+
+
+def _paragraphs(body, paragraphs, indexes, cut, marks, *, oob=False):
+    """The paragraph elements `indexes` holding the segments `cut` (which cover them)."""
+    oob_attribute = ' hx-swap-oob="true"' if oob else ""
+    position = 0
+    for index in indexes:
+        start = paragraphs[index]
+        end = paragraphs[index + 1] if index + 1 < len(paragraphs) else len(body)
+        parts = [
+            f'<span class="para" id="para-{index}" data-start="{start}" data-end="{end}"'
+            f"{oob_attribute}>"
+        ]
+        while position < len(cut) and cut[position].end <= end:
+            parts.append(_segment_html(cut[position], marks))
+            position += 1
+        parts.append("</span>")
+        yield "".join(parts)
+
+
+def _segment_html(segment, marks) -> str:
+    # Safe: the text goes through html.escape(); kinds are choices, the rest are integers.
+    text = html.escape(segment.text)
+    if not segment.span_ids:
+        return (
+            f'<span class="seg" data-start="{segment.start}" data-end="{segment.end}">{text}</span>'  # noqa: E501
         )
-    # Safe: the text went through html.escape(); kinds are choices and the rest are integers.
-    return mark_safe("".join(parts))
+    covering = [marks[span_id] for span_id in segment.span_ids]
+    drawn = sorted(mark for mark in covering if mark[0] < MAX_LANES)
+    deep = " deep" if len(drawn) < len(covering) else ""
+    ids = " ".join(mark[2] for mark in covering)
+    opening = "".join(mark[1] for mark in drawn)
+    return (
+        f'<span class="seg on{deep}" data-start="{segment.start}" data-end="{segment.end}" '
+        f'data-ids="{ids}">{opening}{text}{"</span>" * len(drawn)}</span>'
+    )
 
 
 def rows_html(spans: Sequence[ScreenSpan], user_id: int) -> SafeString:
