@@ -95,9 +95,9 @@ class BodySpan(NamedTuple):
 @dataclass(frozen=True)
 class ScreenChanges:
     """What a screen showing `since` must change to show `version`, as htmx out-of-band
-    swaps: the paragraphs to redraw, the list rows to remove (withdrawn, or about to be
-    inserted again), the rows to insert after their predecessor in text order (None: first),
-    and the counts."""
+    swaps: the paragraphs to redraw, the list rows to remove (withdrawn since), the rows
+    to insert after their predecessor in text order (None: first), each in place of the
+    screen's copy if it has one (annotate.js), and the counts."""
 
     since: int
     version: int
@@ -143,8 +143,12 @@ def screen_changes(article: Article, since: int, user_id: int) -> ScreenChanges 
         since=since,
         version=article.annotations_version,
         paragraphs=paragraphs_html(article.body, live, paragraphs, sorted(redrawn), oob=True),
-        # The rows the screen has: withdrawn ones go, the others go and come back in place.
-        removed=[span.id for span, created, _version in changed if created <= since],
+        # Withdrawn since: the screen has their rows unless they were also created since.
+        removed=[
+            span.id
+            for span, created, _version in changed
+            if span.id not in position and created <= since
+        ],
         inserted=[
             (
                 live[position[span.id] - 1].id if position[span.id] else None,
@@ -180,17 +184,22 @@ def _current_version(article: Article) -> int:
 
 @contextmanager
 def _snapshot():
-    """Reads that see the database at one moment: a transaction, REPEATABLE READ on
-    PostgreSQL (each statement would see its own moment otherwise). SQLite's transactions
-    start IMMEDIATE here (settings): a writer cannot come in between either. Inside a
-    transaction already (tests), the reads are in that one."""
-    if connection.in_atomic_block:
+    """Reads that see the database at one moment, on PostgreSQL: a REPEATABLE READ
+    transaction (each statement would see its own moment otherwise).
+
+    Not on SQLite (development): its transactions start IMMEDIATE (settings), taking the
+    write lock, and in the test server's shared in-memory database a second one fails at
+    once. There the version is read first, so a screen may be told a version older than
+    what it draws; the next update sends those changes again, and every swap is idempotent
+    (a paragraph replaced, a row inserted in place of the screen's copy), so it repairs.
+    Inside a transaction already (tests), the reads are in that one.
+    """
+    if connection.in_atomic_block or connection.vendor != "postgresql":
         yield
         return
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         yield
 
 

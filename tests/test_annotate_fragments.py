@@ -74,9 +74,9 @@ class Screen:
                 ids = [row_id for row_id, _html in self.rows]
                 assert int(deleted) in ids, f"deleting row {deleted}, which the screen lacks"
                 del self.rows[ids.index(int(deleted))]
-            else:
+            else:  # in place of the screen's copy (annotate.js)
                 row_id = int(re.match(r'<li id="ann-(\d+)"', row)[1])
-                assert row_id not in [row_id for row_id, _html in self.rows], "a second copy"
+                self.rows = [(shown, html) for shown, html in self.rows if shown != row_id]
                 ids = [row_id for row_id, _html in self.rows]
                 at = 0 if after is None else ids.index(int(after)) + 1
                 self.rows.insert(at, (row_id, row))

@@ -682,6 +682,17 @@
     return reason ? reason.textContent.trim() : "";
   }
 
+  // A list row sent by a live update (or a change) is inserted after its predecessor in
+  // text order, in place of the copy the screen has: its text, state or place changed.
+  document.addEventListener("htmx:oobBeforeSwap", (event) => {
+    const rows = event.detail.fragment;
+    if (!(rows instanceof Element) || !rows.matches("ol.ann-rows")) return;
+    for (const row of rows.children) {
+      const copy = document.getElementById(row.id);
+      if (copy && copy !== event.detail.target) copy.remove();
+    }
+  });
+
   let cardFrame = 0;
   document.addEventListener("htmx:afterSettle", (event) => {
     markCurrent();
