@@ -11,12 +11,11 @@ time, stays in the template.
 import html
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, Subquery
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -73,16 +72,21 @@ def screen_spans(article: Article) -> list[ScreenSpan]:
 
 
 def screen_state(article: Article) -> list[ScreenSpan]:
-    """`screen_spans`, with `article.annotations_version` read again in the same snapshot:
-    the version a screen shows must be exactly the state it draws, or a later live update
-    would insert a row it already has (see `screen_changes`)."""
-    with _snapshot():
-        article.annotations_version = _current_version(article)
-        return screen_spans(article)
+    """`screen_spans`, and on `article` the annotations_version they are at.
+
+    The spans carry the version read by the same statement, so a screen claims exactly the
+    version it draws; an article without spans takes the version read just before, which
+    can only be older than what is drawn: the next live update then sends again what the
+    screen already has, and every swap is idempotent (see `screen_changes`).
+    """
+    version = _current_version(article)
+    rows = list(_with_version(article.annotations.live()).values_list(*SCREEN_FIELDS, "at"))
+    article.annotations_version = rows[0][-1] if rows else version
+    return [ScreenSpan(*row[:-1]) for row in rows]
 
 
 class BodySpan(NamedTuple):
-    """A live span as the body and the counts need it (the list rows need more)."""
+    """A span as the body, the rows' order and the counts need it (the rows need more)."""
 
     id: int
     kind: str
@@ -90,6 +94,10 @@ class BodySpan(NamedTuple):
     end: int
     author_id: int
     state: str
+    created_version: int
+    version: int
+    changed: bool
+    at: int  # the article's annotations_version when the row was read
 
 
 @dataclass(frozen=True)
@@ -113,32 +121,37 @@ def screen_changes(article: Article, since: int, user_id: int) -> ScreenChanges 
     `since`; None when the whole body and list should be sent instead (more than
     CHANGES_LIMIT annotations changed, or `since` is not a version the article had).
 
-    The work is that of the changes: the annotations changed since `since` (indexed), the
-    places they had before (from their history, when they were edited), the paragraphs
-    those meet, redrawn with the lanes of the overlap clusters there; the other live spans
-    are read as a few integers each, for the lanes, the rows' order and the counts. Reads
-    one snapshot; `article.annotations_version` becomes the version it is at.
+    The work is that of the changes. One statement reads the live spans as a few integers
+    each (for the lanes, the rows' order and the counts) and those changed since `since`
+    (indexed; withdrawn ones included), with the version they are at: the structure of the
+    answer is one moment's. Then the changed rows' text and attributes, the places the
+    edited ones had before (their history), and the paragraphs all those meet, redrawn with
+    the lanes of the overlap clusters there. A row read a moment later than the structure
+    may be newer than the version claimed; the next update sends it again, in place.
+    `article.annotations_version` becomes the version claimed.
     """
-    with _snapshot():
-        article.annotations_version = _current_version(article)
-        if since > article.annotations_version:
-            return None
-        rows = article.annotations.filter(changed_version__gt=since)
-        rows = rows.values_list(*SCREEN_FIELDS, "created_version", "version")
-        changed = [(ScreenSpan(*row[:-2]), *row[-2:]) for row in rows[: CHANGES_LIMIT + 1]]
-        if len(changed) > CHANGES_LIMIT:
-            return None
-        live = [BodySpan(*row) for row in article.annotations.live().values_list(*BodySpan._fields)]
-        edited = [span.id for span, _created, version in changed if version > 1]
-        extents = [(span.start, span.end) for span, *_ in changed] + _past_extents(edited)
+    spans = article.annotations.filter(~Q(state=State.WITHDRAWN) | Q(changed_version__gt=since))
+    spans = _with_version(spans).annotate(
+        changed=ExpressionWrapper(Q(changed_version__gt=since), output_field=BooleanField())
+    )
+    rows = [BodySpan(*row) for row in spans.values_list(*BodySpan._fields)]
+    article.annotations_version = rows[0].at if rows else _current_version(article)
+    changed = [span for span in rows if span.changed]
+    if since > article.annotations_version or len(changed) > CHANGES_LIMIT:
+        return None
+    live = [span for span in rows if span.state != State.WITHDRAWN]
+    position = {span.id: index for index, span in enumerate(live)}
+    inserted = [span.id for span in live if span.changed]
+    texts = {}
+    if inserted:
+        fields = article.annotations.filter(pk__in=inserted).values_list(*SCREEN_FIELDS)
+        texts = {row[0]: ScreenSpan(*row) for row in fields}
+    edited = [span.id for span in changed if span.version > 1]
+    extents = [(span.start, span.end) for span in changed] + _past_extents(edited)
     paragraphs = article_paragraphs(article)
     redrawn = {
         index for start, end in extents for index in _paragraphs_meeting(paragraphs, start, end)
     }
-    position = {span.id: index for index, span in enumerate(live)}
-    inserted = sorted(
-        (span for span, *_ in changed if span.id in position), key=lambda span: position[span.id]
-    )
     return ScreenChanges(
         since=since,
         version=article.annotations_version,
@@ -146,16 +159,16 @@ def screen_changes(article: Article, since: int, user_id: int) -> ScreenChanges 
         # Withdrawn since: the screen has their rows unless they were also created since.
         removed=[
             span.id
-            for span, created, _version in changed
-            if span.id not in position and created <= since
+            for span in changed
+            if span.state == State.WITHDRAWN and span.created_version <= since
         ],
         inserted=[
             (
-                live[position[span.id] - 1].id if position[span.id] else None,
-                rows_html([span], user_id),
+                live[position[span_id] - 1].id if position[span_id] else None,
+                rows_html([texts[span_id]], user_id),
             )
-            for span in inserted
-        ],
+            for span_id in inserted
+        ],  # fmt: skip
         annotation_count=len(live),
         my_draft_count=sum(
             1 for span in live if span.author_id == user_id and span.state == State.DRAFT
@@ -182,25 +195,11 @@ def _current_version(article: Article) -> int:
     return Article.objects.filter(pk=article.pk).values_list("annotations_version", flat=True).get()
 
 
-@contextmanager
-def _snapshot():
-    """Reads that see the database at one moment, on PostgreSQL: a REPEATABLE READ
-    transaction (each statement would see its own moment otherwise).
-
-    Not on SQLite (development): its transactions start IMMEDIATE (settings), taking the
-    write lock, and in the test server's shared in-memory database a second one fails at
-    once. There the version is read first, so a screen may be told a version older than
-    what it draws; the next update sends those changes again, and every swap is idempotent
-    (a paragraph replaced, a row inserted in place of the screen's copy), so it repairs.
-    Inside a transaction already (tests), the reads are in that one.
-    """
-    if connection.in_atomic_block or connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        yield
+def _with_version(annotations):
+    """Each annotation also carries `at`, its article's annotations_version read by the same
+    statement: what is drawn from those rows and the version claimed are one moment's."""
+    version = Article.objects.filter(pk=OuterRef("article_id")).values("annotations_version")
+    return annotations.annotate(at=Subquery(version))
 
 
 def article_paragraphs(article: Article) -> tuple[int, ...]:

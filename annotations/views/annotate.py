@@ -23,7 +23,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.db.models import Exists, Prefetch, prefetch_related_objects
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
@@ -130,17 +130,17 @@ def _unsaved_rows(unsaved: workflow.UnsavedSuggestions | None) -> list[dict]:
 
 
 def panel_context(user, annotation: Annotation | None, *, form=None, error="", notice="",
-                  focus=False, unsaved=None) -> dict:  # fmt: skip
+                  focus=False, unsaved=None, created=False) -> dict:  # fmt: skip
     """The side panel: one annotation with its forms when the user may change it; or what
-    "Submit all" refused (`unsaved`), with the way to submit them anyway."""
+    "Submit all" refused (`unsaved`), with the way to submit them anyway. `created`: it was
+    created by this very request, so it has no review yet."""
     context = {"open": annotation, "error": error, "notice": notice,
                "unsaved_rows": _unsaved_rows(unsaved)}  # fmt: skip
     if annotation is None:
         return context
     # The latest review (outcome, verdict, reason) shows in the panel: one query.
-    prefetch_related_objects(
-        [annotation], Prefetch("reviews", Review.objects.select_related("reviewer"))
-    )
+    reviews = Review.objects.none() if created else Review.objects.select_related("reviewer")
+    prefetch_related_objects([annotation], Prefetch("reviews", reviews))
     can_edit = policy.allows(user, Action.EDIT_ANNOTATION, annotation)
     if can_edit and form is None:
         form = attributes_form(annotation)
@@ -291,7 +291,7 @@ def _created(request, annotation: Annotation):
     article = annotation.article  # refresh_context reads its annotations_version again
     context = (
         refresh_context(request, article, _shown_version(request))
-        | panel_context(request.user, annotation, notice=notice, focus=True)
+        | panel_context(request.user, annotation, notice=notice, focus=True, created=True)
         | create_context(request, article)
     )
     return render(request, f"{TEMPLATE}#created", context)
@@ -489,14 +489,9 @@ def poll(request, article_id: int):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     policy.check(request.user, Action.VIEW_ARTICLES)
-    version = (
-        Article.objects.filter(pk=article_id).values_list("annotations_version", flat=True).first()
-    )
-    if version is None:
-        raise Http404("No such article.")
-    if seen == version:
-        return HttpResponse(status=204)
     article = get_object_or_404(Article, pk=article_id)
+    if seen == article.annotations_version:
+        return HttpResponse(status=204)
     response = render(request, f"{TEMPLATE}#refresh", refresh_context(request, article, seen))
     response["X-Annotations-Version"] = str(article.annotations_version)
     return response
