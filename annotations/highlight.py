@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, Subquery
+from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .exporters import decimal_text
-from .models import Article, HistoryEntry, Kind, SpeechType, State
+from .models import Annotation, Article, HistoryEntry, Kind, SpeechType, State
 from .text import assign_lanes, lanes_around, paragraph_starts, segments
 
 # Underline lanes drawn below the text; deeper overlaps share a "more" cue on the segment.
@@ -65,6 +65,14 @@ _PARAGRAPHS: dict[str, tuple[int, ...]] = {}
 PARAGRAPHS_CACHED = 2048
 
 
+def screen_span_of(annotation: Annotation) -> ScreenSpan:
+    """An annotation in hand as `screen_spans` reads it (its author loaded)."""
+    values = {
+        name: getattr(annotation, name) for name in ScreenSpan._fields if name != "author_name"
+    }
+    return ScreenSpan(**values, author_name=annotation.author.get_username())
+
+
 def screen_spans(article: Article) -> list[ScreenSpan]:
     """The article's live annotations in reading order, in one query."""
     rows = article.annotations.live().values_list(*SCREEN_FIELDS)
@@ -80,7 +88,8 @@ def screen_state(article: Article) -> list[ScreenSpan]:
     screen already has, and every swap is idempotent (see `screen_changes`).
     """
     version = _current_version(article)
-    rows = list(_with_version(article.annotations.live()).values_list(*SCREEN_FIELDS, "at"))
+    fields = [*SCREEN_FIELDS, "article__annotations_version"]
+    rows = list(article.annotations.live().values_list(*fields))
     article.annotations_version = rows[0][-1] if rows else version
     return [ScreenSpan(*row[:-1]) for row in rows]
 
@@ -96,8 +105,8 @@ class BodySpan(NamedTuple):
     state: str
     created_version: int
     version: int
-    changed: bool
-    at: int  # the article's annotations_version when the row was read
+    changed_version: int
+    at: int  # the article's annotations_version, read by the same statement
 
 
 @dataclass(frozen=True)
@@ -116,7 +125,9 @@ class ScreenChanges:
     my_draft_count: int
 
 
-def screen_changes(article: Article, since: int, user_id: int) -> ScreenChanges | None:
+def screen_changes(
+    article: Article, since: int, user_id: int, *, known: Sequence[Annotation] = ()
+) -> ScreenChanges | None:
     """What changed on the annotate screen since the article's annotations were at version
     `since`; None when the whole body and list should be sent instead (more than
     CHANGES_LIMIT annotations changed, or `since` is not a version the article had).
@@ -128,24 +139,23 @@ def screen_changes(article: Article, since: int, user_id: int) -> ScreenChanges 
     edited ones had before (their history), and the paragraphs all those meet, redrawn with
     the lanes of the overlap clusters there. A row read a moment later than the structure
     may be newer than the version claimed; the next update sends it again, in place.
-    `article.annotations_version` becomes the version claimed.
+    `known`: annotations the caller holds as they are now (the one it just created): their
+    rows are not read again. `article.annotations_version` becomes the version claimed.
     """
     spans = article.annotations.filter(~Q(state=State.WITHDRAWN) | Q(changed_version__gt=since))
-    spans = _with_version(spans).annotate(
-        changed=ExpressionWrapper(Q(changed_version__gt=since), output_field=BooleanField())
-    )
-    rows = [BodySpan(*row) for row in spans.values_list(*BodySpan._fields)]
+    fields = [*BodySpan._fields[:-1], "article__annotations_version"]
+    rows = [BodySpan(*row) for row in spans.values_list(*fields)]
     article.annotations_version = rows[0].at if rows else _current_version(article)
-    changed = [span for span in rows if span.changed]
+    changed = [span for span in rows if span.changed_version > since]
     if since > article.annotations_version or len(changed) > CHANGES_LIMIT:
         return None
     live = [span for span in rows if span.state != State.WITHDRAWN]
     position = {span.id: index for index, span in enumerate(live)}
-    inserted = [span.id for span in live if span.changed]
-    texts = {}
-    if inserted:
-        fields = article.annotations.filter(pk__in=inserted).values_list(*SCREEN_FIELDS)
-        texts = {row[0]: ScreenSpan(*row) for row in fields}
+    inserted = [span.id for span in live if span.changed_version > since]
+    texts = {annotation.pk: screen_span_of(annotation) for annotation in known}
+    if missing := [span_id for span_id in inserted if span_id not in texts]:
+        fields = article.annotations.filter(pk__in=missing).values_list(*SCREEN_FIELDS)
+        texts |= {row[0]: ScreenSpan(*row) for row in fields}
     edited = [span.id for span in changed if span.version > 1]
     extents = [(span.start, span.end) for span in changed] + _past_extents(edited)
     paragraphs = article_paragraphs(article)
@@ -193,13 +203,6 @@ def _paragraphs_meeting(paragraphs: Sequence[int], start: int, end: int) -> rang
 
 def _current_version(article: Article) -> int:
     return Article.objects.filter(pk=article.pk).values_list("annotations_version", flat=True).get()
-
-
-def _with_version(annotations):
-    """Each annotation also carries `at`, its article's annotations_version read by the same
-    statement: what is drawn from those rows and the version claimed are one moment's."""
-    version = Article.objects.filter(pk=OuterRef("article_id")).values("annotations_version")
-    return annotations.annotate(at=Subquery(version))
 
 
 def article_paragraphs(article: Article) -> tuple[int, ...]:

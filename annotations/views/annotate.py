@@ -93,11 +93,14 @@ def updates_context(request, article: Article) -> dict:
     }
 
 
-def refresh_context(request, article: Article, shown: int | None) -> dict:
+def refresh_context(request, article: Article, shown: int | None, *, known=()) -> dict:
     """What a screen showing version `shown` of the article's annotations needs to be up to
     date: what changed since (`changes`), or the whole body and list when it did not say
-    which version it shows or too much changed (`highlight.CHANGES_LIMIT`)."""
-    changes = None if shown is None else screen_changes(article, shown, request.user.pk)
+    which version it shows or too much changed (`highlight.CHANGES_LIMIT`). `known`: the
+    annotations this request changed, as they are now."""
+    changes = None
+    if shown is not None:
+        changes = screen_changes(article, shown, request.user.pk, known=known)
     if changes is None:
         return updates_context(request, article)
     return {"article": article, "changes": changes}
@@ -290,7 +293,7 @@ def _created(request, annotation: Annotation):
         return redirect(_screen_url(annotation))
     article = annotation.article  # refresh_context reads its annotations_version again
     context = (
-        refresh_context(request, article, _shown_version(request))
+        refresh_context(request, article, _shown_version(request), known=[annotation])
         | panel_context(request.user, annotation, notice=notice, focus=True, created=True)
         | create_context(request, article)
     )
