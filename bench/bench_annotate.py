@@ -13,8 +13,8 @@ size of:
 - the page (with and without an annotation open in the side panel);
 - the poll: unchanged (204), without a version (the whole body and list), and after k
   changes by a colleague (the fragments since: their paragraphs, rows and counts), for k
-  up to past `highlight.CHANGES_LIMIT`, where the whole body and list are sent instead:
-  these figures are how the limit was chosen;
+  up to past `highlight.too_many_changes`, where the whole body and list are sent
+  instead (`--limit 100000` draws the changes however many: how the limit was chosen);
 - a create as the screen sends it (with the version it shows): the fragments it answers;
 - the side panel.
 
@@ -122,6 +122,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spans", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument(
+        "--limit", type=int, help="highlight.CHANGES_FLOOR for this run (to measure past it)"
+    )
     options = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="workbench-bench-annotate-"))
@@ -135,6 +138,8 @@ def main() -> None:
         from annotations.models import Annotation, Kind
 
         call_command("migrate", verbosity=0)
+        if options.limit is not None:
+            highlight.CHANGES_FLOOR = options.limit
         article, users = seed(options.spans)
         user, colleague = users[0], users[1]
         client = Client()
@@ -177,7 +182,8 @@ def main() -> None:
         for changes in CHANGES:
             seen = latest - changes
             changed = Annotation.objects.filter(article=article, changed_version__gt=seen).count()
-            whole = " (whole)" if changed > highlight.CHANGES_LIMIT else ""
+            live = Annotation.objects.filter(article=article).exclude(state="withdrawn").count()
+            whole = " (whole)" if highlight.too_many_changes(changed, live) else ""
             report(
                 f"poll, {changes:3} changes ({changed:3} spans){whole}",
                 *measure(

@@ -357,7 +357,7 @@ def test_a_screen_that_shows_an_older_edit_gets_the_old_place_redrawn(
 def test_more_changes_than_the_limit_send_the_whole_screen(
     client_for, annotator, other_annotator, monkeypatch
 ):
-    monkeypatch.setattr(highlight, "CHANGES_LIMIT", 3)
+    monkeypatch.setattr(highlight, "CHANGES_FLOOR", 3)
     article = ArticleFactory(body=BODY)
     client = client_for(other_annotator)
     seen = Screen(page(client, article)).version

@@ -96,7 +96,7 @@ def updates_context(request, article: Article) -> dict:
 def refresh_context(request, article: Article, shown: int | None, *, known=()) -> dict:
     """What a screen showing version `shown` of the article's annotations needs to be up to
     date: what changed since (`changes`), or the whole body and list when it did not say
-    which version it shows or too much changed (`highlight.CHANGES_LIMIT`). `known`: the
+    which version it shows or too much changed (`highlight.too_many_changes`). `known`: the
     annotations this request changed, as they are now."""
     changes = None
     if shown is not None:
