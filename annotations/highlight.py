@@ -6,6 +6,11 @@ joining escaped strings is about ten times faster than model instances and the t
 engine, and it guarantees that no white space slips between the body's tags, so the
 element's textContent is exactly the stored body. The side panel, one annotation at a
 time, stays in the template.
+
+A change is answered with what it changed (`screen_changes`): the paragraphs it touched,
+drawn exactly as the whole body draws them, and the list rows. On an article of 1,000
+spans a create's answer went from 717 KiB to 10 KiB, a colleague's live update after it
+from 711 KiB to 3.5 KiB (bench/bench_load.py).
 """
 
 import html

@@ -404,7 +404,7 @@ def main() -> int:
     parser.add_argument("--clients", default="8,32")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--app-root", type=Path, default=ROOT,
                         help="serve this checkout (an older commit: before and after)")  # fmt: skip
     options = parser.parse_args()
