@@ -274,6 +274,12 @@ class Annotation(models.Model):
         on_delete=models.PROTECT,
         related_name="annotations",
     )
+    # The article's annotations_version when this annotation was created, and when what the
+    # annotate screen draws of it last changed (its list row, or its underlines: a lane can
+    # move when a neighbour changes). The live update sends a screen only what changed since
+    # the version it shows: one indexed query, withdrawn annotations included.
+    created_version = models.PositiveBigIntegerField(default=0, editable=False)
+    changed_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = AnnotationQuerySet.as_manager()
 
@@ -283,6 +289,7 @@ class Annotation(models.Model):
             models.Index(fields=["state", "submitted_at"], name="annotation_queue_idx"),
             models.Index(fields=["article", "start"], name="annotation_article_start_idx"),
             models.Index(fields=["state", "decided_at", "id"], name="annotation_export_idx"),
+            models.Index(fields=["article", "changed_version"], name="annotation_changed_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -36,6 +36,7 @@ from .workflow import (
     _lock_article,
     _new_draft,
     annotation_create,
+    redraw_after_many,
 )
 
 DECIMAL_ATTRIBUTES = {"number_value"}
@@ -176,7 +177,7 @@ def suggestions_accept_all(*, article: Article, kind: str, start: int, end: int,
     if kind not in Kind.values:
         raise WorkflowError(f"Unknown kind {kind!r}: choose claim, number or quotation.")
     with transaction.atomic():
-        _lock_article(pk=article.pk)
+        version = _lock_article(pk=article.pk)
         pending = list(
             Suggestion.objects.pending()
             .filter(article=article, kind=kind, start__gte=start, end__lte=end)
@@ -200,6 +201,7 @@ def suggestions_accept_all(*, article: Article, kind: str, start: int, end: int,
                 suggestion=suggestion,
             )
             mine.add((annotation.start, annotation.end))
+            annotation.created_version = annotation.changed_version = version + 1
             chosen.append(suggestion)
             drafts.append((annotation, changes))
         if not drafts:
@@ -217,6 +219,7 @@ def suggestions_accept_all(*, article: Article, kind: str, start: int, end: int,
                 for annotation, changes in drafts
             ]
         )
+        redraw_after_many(article.pk, {annotation.pk for annotation in annotations}, version + 1)
         Suggestion.objects.filter(pk__in=[suggestion.pk for suggestion in chosen]).update(
             status=SuggestionStatus.ACCEPTED, decided_by=user, decided_at=timezone.now()
         )

@@ -169,23 +169,40 @@ class Segment:
     span_ids: tuple = field(default_factory=tuple)
 
 
-def segments(body: str, spans: Iterable[tuple[object, int, int]]) -> list[Segment]:
+def segments(
+    body: str,
+    spans: Iterable[tuple[object, int, int]],
+    *,
+    start: int = 0,
+    end: int | None = None,
+    cuts: Iterable[int] = (),
+) -> list[Segment]:
     """Cut the body into non-overlapping segments, each knowing which spans cover it.
 
     `spans` are (id, start, end) with code-point offsets; overlaps and nesting are allowed.
     The segments concatenate to the body exactly, so the rendered text equals the stored one.
     Runs in O((n + k) log k) for n spans and k boundaries.
+
+    `start` and `end` cut only that part of the body (spans are clipped to it), and `cuts`
+    are more boundaries (the paragraphs' starts): a part cut with the same cuts is exactly
+    the same segments as the whole body's there, so the screen can redraw one paragraph.
     """
-    spans = [(span_id, start, end) for span_id, start, end in spans if start < end]
-    boundaries = {0, len(body)}
+    end = len(body) if end is None else end
+    boundaries = {start, end}
+    boundaries.update(cut for cut in cuts if start < cut < end)
     starts_at: dict[int, list] = {}
     ends_at: dict[int, list] = {}
-    for order, (span_id, start, end) in enumerate(spans):
-        if not 0 <= start < end <= len(body):
-            raise ValueError(f"span {span_id!r} [{start}, {end}) is outside the text")
-        boundaries.update((start, end))
-        starts_at.setdefault(start, []).append((order, span_id))
-        ends_at.setdefault(end, []).append((order, span_id))
+    for order, (span_id, span_start, span_end) in enumerate(spans):
+        if span_start >= span_end:
+            continue
+        if not 0 <= span_start < span_end <= len(body):
+            raise ValueError(f"span {span_id!r} [{span_start}, {span_end}) is outside the text")
+        if span_end <= start or span_start >= end:
+            continue  # outside the part being cut
+        span_start, span_end = max(span_start, start), min(span_end, end)
+        boundaries.update((span_start, span_end))
+        starts_at.setdefault(span_start, []).append((order, span_id))
+        ends_at.setdefault(span_end, []).append((order, span_id))
 
     ordered = sorted(boundaries)
     active: dict[int, object] = {}
@@ -198,6 +215,20 @@ def segments(body: str, spans: Iterable[tuple[object, int, int]]) -> list[Segmen
         covering = tuple(active[order] for order in sorted(active))
         result.append(Segment(left, right, body[left:right], covering))
     return result
+
+
+# Paragraphs are separated by one blank line or more.
+_PARAGRAPH_BREAK = re.compile(r"\n\n+")
+
+
+def paragraph_starts(body: str) -> tuple[int, ...]:
+    """Where each paragraph starts: 0, and after every run of blank lines.
+
+    Paragraph i runs from its start to the next one's (its trailing line breaks included),
+    so the paragraphs cut the body into consecutive parts that concatenate to it exactly.
+    """
+    breaks = (match.end() for match in _PARAGRAPH_BREAK.finditer(body))
+    return (0, *(end for end in breaks if end < len(body)))
 
 
 def paragraph_around(body: str, start: int, end: int) -> tuple[int, int]:
@@ -267,6 +298,64 @@ def assign_lanes(spans: Iterable[tuple[object, int, int]]) -> dict[object, int]:
         lanes[span_id] = lane
         heapq.heappush(busy, (end, lane))
     return lanes
+
+
+def overlap_clusters(spans: Iterable[tuple[object, int, int]]) -> list[tuple[int, int, list]]:
+    """Group spans (id, start, end), given in order of start, into overlap clusters:
+    (start, end, spans) each, the spans in the order given.
+
+    Spans that only touch (one ends where the next starts) do not overlap. Between two
+    clusters every lane is free again, so `assign_lanes` gives a cluster the same lanes
+    alone as among all the spans: the screen can redraw a part of the text by itself.
+    """
+    clusters: list[tuple[int, int, list]] = []
+    for span in spans:
+        if clusters and span[1] < clusters[-1][1]:
+            cluster_start, cluster_end, members = clusters[-1]
+            members.append(span)
+            clusters[-1] = (cluster_start, max(cluster_end, span[2]), members)
+        else:
+            clusters.append((span[1], span[2], [span]))
+    return clusters
+
+
+def lanes_around(
+    spans: Iterable[tuple[object, int, int]], regions: Iterable[tuple[int, int]]
+) -> dict[object, int]:
+    """The lanes `assign_lanes` gives over all `spans` (in order of start, then longest
+    first, then id), for the spans of every overlap cluster that meets one of `regions`
+    ([start, end) pairs): the work is that of the clusters there, not of the whole text."""
+    regions = list(regions)
+    lanes: dict[object, int] = {}
+    for start, end, members in overlap_clusters(spans):
+        if any(start < region_end and region_start < end for region_start, region_end in regions):
+            lanes.update(assign_lanes(members))
+    return lanes
+
+
+def lanes_moved(
+    spans: list[tuple[int, int, int]], span_id: int, before: tuple[int, int] | None
+) -> set[int]:
+    """The spans other than `span_id` whose lane differs between `spans` (as they are now,
+    `span_id` among them unless it is gone; in order of start, then longest first, then id)
+    and the same spans with `span_id` at `before` (absent when None: it is new).
+
+    Only the clusters that meet the span's old or new place can change.
+    """
+    now = list(spans)
+    then = [span for span in now if span[0] != span_id]
+    regions = [(start, end) for identifier, start, end in now if identifier == span_id]
+    if before is not None:
+        then.append((span_id, *before))
+        then.sort(key=lambda span: (span[1], -span[2], span[0]))
+        regions.append(before)
+    lanes_now = lanes_around(now, regions)
+    lanes_then = lanes_around(then, regions)
+    return {
+        identifier
+        for identifier, lane in lanes_now.items()
+        if identifier != span_id and lanes_then.get(identifier, lane) != lane
+    }
 
 
 def nudge_span(body: str, start: int, end: int, edge: str, direction: int) -> tuple[int, int]:

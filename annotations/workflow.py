@@ -5,7 +5,9 @@ row first and then the annotation rows it changes, in id order (`_lock`), refuse
 version (`StaleVersion`, answered 409 by views, saying who changed it and when), asks the
 policy module whether the user may act, checks the state rules, writes the change, bumps
 the annotation's version, writes a HistoryEntry, and bumps the article's
-`annotations_version` once so other open screens notice on their next poll.
+`annotations_version` once so other open screens notice on their next poll. Each annotation
+whose drawing on the annotate screen changed records that new article version
+(`changed_version`): the screens fetch only those (see highlight.screen_changes).
 
 One lock order for every write is what keeps PostgreSQL free of deadlocks: every writer
 waits for the article row before it touches an annotation row, so two writers on one
@@ -43,7 +45,7 @@ from .models import (
 )
 from .policy import Action
 from .suggest import read_number, suggest_speaker, suggest_speech_type
-from .text import grapheme_split_problem, quote_context
+from .text import assign_lanes, grapheme_split_problem, lanes_moved, quote_context
 
 
 class WorkflowError(ValidationError):
@@ -264,7 +266,9 @@ def _bump_article(article_id: int) -> None:
 
 
 def _lock_article(**lookup) -> int | None:
-    """Lock the article row first (the one lock order, see the module docstring); its id.
+    """Lock the article row first (the one lock order, see the module docstring); its
+    annotations_version (None: no such article), which this transaction's bump will raise
+    by one.
 
     FOR NO KEY UPDATE, the lock the version bump takes anyway: it does not block the
     foreign-key checks of annotations being created in the article meanwhile. SQLite has no
@@ -274,7 +278,7 @@ def _lock_article(**lookup) -> int | None:
     queryset = Article.objects.filter(**lookup)
     if connection.features.has_select_for_no_key_update:
         queryset = queryset.select_for_update(no_key=True, of=("self",))
-    return queryset.values_list("pk", flat=True).first()
+    return queryset.values_list("annotations_version", flat=True).first()
 
 
 def _lock_annotations(queryset) -> list[Annotation]:
@@ -319,8 +323,41 @@ def _changes_since(annotation: Annotation, version: int) -> list[HistoryEntry]:
 
 
 def _save(annotation: Annotation, fields: list[str]) -> None:
+    """Save a locked annotation (`_lock` read its article under the lock) as changed at the
+    article version that `_record` is about to make."""
     annotation.version += 1
-    annotation.save(update_fields=[*fields, "version", "updated_at"])
+    annotation.changed_version = annotation.article.annotations_version + 1
+    annotation.save(update_fields=[*fields, "version", "changed_version", "updated_at"])
+
+
+def _redraw_moved_lanes(annotation: Annotation, before: tuple[int, int] | None) -> None:
+    """Record the other spans whose underline lane changed because `annotation` appeared,
+    moved or went (`before`: its extent until now, None when it is new) as changed along
+    with it, so that every screen redraws them too.
+
+    Lanes are given per overlap cluster (`text.assign_lanes`): one span more or less can
+    push its neighbours to another lane, far along a dense cluster. Reads the article's
+    live spans as three integers each, under the article's lock.
+    """
+    live = Annotation.objects.live().filter(article_id=annotation.article_id)
+    spans = list(live.order_by("start", "-end", "id").values_list("id", "start", "end"))
+    moved = lanes_moved(spans, annotation.pk, before)
+    if moved:
+        Annotation.objects.filter(pk__in=moved).update(changed_version=annotation.changed_version)
+
+
+def redraw_after_many(article_id: int, created_ids: set[int], version: int) -> None:
+    """After many spans appeared in an article at once (a bulk create, accepting a
+    paragraph's proposals): record every other span whose lane moved as changed at
+    `version`, as `_redraw_moved_lanes` does for one. Lanes of the whole article, before and
+    after, in O(n log n)."""
+    live = Annotation.objects.live().filter(article_id=article_id)
+    spans = list(live.order_by("start", "-end", "id").values_list("id", "start", "end"))
+    now = assign_lanes(spans)
+    then = assign_lanes([span for span in spans if span[0] not in created_ids])
+    moved = [identifier for identifier, lane in then.items() if now.get(identifier) != lane]
+    if moved:
+        Annotation.objects.filter(pk__in=moved).update(changed_version=version)
 
 
 def _new_draft(
@@ -385,7 +422,7 @@ def annotation_create(
     )
     with transaction.atomic():
         # Under the article's lock two identical creates cannot both miss each other.
-        _lock_article(pk=article.pk)
+        version = _lock_article(pk=article.pk)
         if not confirm_duplicate:
             duplicate = duplicate_of(
                 article=article,
@@ -396,7 +433,9 @@ def annotation_create(
             )
             if duplicate is not None:
                 raise DuplicateSpan(duplicate)
+        annotation.created_version = annotation.changed_version = version + 1
         annotation.save()
+        _redraw_moved_lanes(annotation, None)
         _record(annotation, author, HistoryAction.CREATED, to_state=State.DRAFT, changes=changes)
     return annotation
 
@@ -482,6 +521,9 @@ def annotations_create_bulk(*, author, specs: list[DraftSpec]) -> list[Annotatio
                 problems.append(RecordProblem(index, _duplicate_message(annotation), "duplicate"))
                 continue
             existing.add(key)
+            annotation.created_version = annotation.changed_version = (
+                article.annotations_version + 1
+            )
             drafts.append((annotation, changes))
         if problems:
             raise RecordsRefused(problems)
@@ -501,6 +543,12 @@ def annotations_create_bulk(*, author, specs: list[DraftSpec]) -> list[Annotatio
             ],
             batch_size=BULK_BATCH_SIZE,
         )
+        for article_id in {annotation.article_id for annotation in created}:
+            redraw_after_many(
+                article_id,
+                {annotation.pk for annotation in created if annotation.article_id == article_id},
+                articles[article_id].annotations_version + 1,
+            )
         Article.objects.filter(pk__in=articles).update(
             annotations_version=F("annotations_version") + 1
         )
@@ -559,11 +607,14 @@ def annotation_update(*, annotation_id: int, user, version, changes: dict) -> An
     with transaction.atomic():
         annotation = _lock(annotation_id, version, user)
         policy.check(user, Action.EDIT_ANNOTATION, annotation)
+        extent = (annotation.start, annotation.end)
         diff = _edit(annotation, changes)
         if not diff:
             return annotation
         fields = ["kind", "start", "end", "exact", "prefix", "suffix", *ATTRIBUTE_FIELDS]
         _save(annotation, fields)
+        if "span" in diff:
+            _redraw_moved_lanes(annotation, extent)
         _record(annotation, user, HistoryAction.EDITED, changes=diff)
     return annotation
 
@@ -596,6 +647,8 @@ def _transition(
         for name, value in updates.items():
             setattr(annotation, name, value)
         _save(annotation, ["state", *updates])
+        if to_state == State.WITHDRAWN:  # it leaves the screen: its neighbours' lanes may move
+            _redraw_moved_lanes(annotation, (annotation.start, annotation.end))
         _record(
             annotation,
             user,
@@ -657,7 +710,7 @@ def annotations_submit_all(
     unless `confirm_unsaved`: the annotator saw values that the reviewer would not get.
     """
     with transaction.atomic():
-        _lock_article(pk=article.pk)
+        version = _lock_article(pk=article.pk)
         drafts = _lock_annotations(
             Annotation.objects.filter(article=article, author=user, state=State.DRAFT)
         )
@@ -673,7 +726,11 @@ def annotations_submit_all(
             return []
         now = timezone.now()
         Annotation.objects.filter(pk__in=[draft.pk for draft in drafts]).update(
-            state=State.SUBMITTED, submitted_at=now, updated_at=now, version=F("version") + 1
+            state=State.SUBMITTED,
+            submitted_at=now,
+            updated_at=now,
+            version=F("version") + 1,
+            changed_version=version + 1,
         )
         HistoryEntry.objects.bulk_create(
             HistoryEntry(
@@ -689,6 +746,7 @@ def annotations_submit_all(
     for draft in drafts:
         draft.state, draft.submitted_at, draft.updated_at = State.SUBMITTED, now, now
         draft.version += 1
+        draft.changed_version = version + 1
     return drafts
 
 

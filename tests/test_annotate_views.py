@@ -650,7 +650,7 @@ def test_poll_sends_anonymous_visitors_to_login(client, article):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_poll_returns_the_changed_screen_as_out_of_band_fragments(
+def test_poll_returns_what_changed_as_out_of_band_fragments(
     client_for, annotator, other_annotator, article
 ):
     seen = article.annotations_version
@@ -658,10 +658,23 @@ def test_poll_returns_the_changed_screen_as_out_of_band_fragments(
     response = client_for(annotator).get(poll_url(article), {"v": seen}, headers=HTMX)
     assert response.status_code == 200
     html = response.content.decode()
-    assert f'id="ann-{theirs.pk}"' in html
-    assert html.count('hx-swap-oob="true"') == 3  # body, list, poller
+    # Only the paragraph holding the new span, its row (first in the list), the counts and
+    # the poller: not the whole body and list (tests/test_annotate_fragments.py has more).
+    assert re.findall(r'id="(para-\d+)"', html) == ["para-0"]
+    assert (
+        f'<ol class="ann-rows" hx-swap-oob="afterbegin:#ann-list"><li id="ann-{theirs.pk}"' in html
+    )
+    assert 'id="article-body"' not in html and 'id="annotation-list"' not in html
+    assert html.count('hx-swap-oob="true"') == 3  # the paragraph, the list's head, the poller
     assert 'id="panel"' not in html  # the open side panel stays as it is
     assert response["X-Annotations-Version"] == str(seen + 1)
+
+
+def test_poll_without_a_version_returns_the_whole_screen(client_for, annotator, article):
+    own_draft(article, annotator)
+    response = client_for(annotator).get(poll_url(article), headers=HTMX)
+    html = response.content.decode()
+    assert html.count('hx-swap-oob="true"') == 3  # body, list, poller
     assert body_text(html)[0] == article.body
 
 

@@ -6,6 +6,11 @@ The screen itself is the article page (`articles.article_detail`), built by
 function of `workflow.py` and picks a response: for htmx the fragments of
 "annotations/article_detail.html" that changed, otherwise a redirect back to the page (or
 the whole page again with the refusal and its status: 403, 409 or 422).
+
+A write costs what it changes: the screen sends the version it shows (header
+`X-Annotations-Shown`, set by static/js/annotate.js), and the answer carries, besides the
+panel, only what changed since that version (`highlight.screen_changes`: the paragraphs
+touched, the list rows, the counts), as the live-update poll does for `?v=`.
 """
 
 import copy
@@ -18,7 +23,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.db.models import Exists, Prefetch, prefetch_related_objects
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
@@ -35,7 +40,15 @@ from ..forms.annotate import (
     VersionForm,
     attributes_form,
 )
-from ..highlight import attribute_summary, body_html, excerpt, rows_html, screen_spans
+from ..highlight import (
+    article_paragraphs,
+    attribute_summary,
+    body_html,
+    excerpt,
+    rows_html,
+    screen_changes,
+    screen_state,
+)
 from ..inputs import parse_optional_id
 from ..models import Annotation, Article, Kind, Review, State
 from ..policy import Action
@@ -66,18 +79,39 @@ def _screen_url(annotation: Annotation) -> str:
 
 
 def updates_context(request, article: Article) -> dict:
-    """The parts every client re-renders after a change: body, list, poller. One query
-    whatever the number of annotations (the article is passed in)."""
-    spans = screen_spans(article)
+    """The whole body, list and poller, as the page draws them. The spans and the version
+    they are at come from one snapshot (two queries whatever the number of annotations)."""
+    spans = screen_state(article)
     return {
         "article": article,
         "annotation_count": len(spans),
-        "body_html": body_html(article.body, spans),
+        "body_html": body_html(article.body, spans, article_paragraphs(article)),
         "rows_html": rows_html(spans, request.user.pk),
         "my_draft_count": sum(
             1 for span in spans if span.author_id == request.user.pk and span.state == State.DRAFT
         ),
     }
+
+
+def refresh_context(request, article: Article, shown: int | None, *, known=()) -> dict:
+    """What a screen showing version `shown` of the article's annotations needs to be up to
+    date: what changed since (`changes`), or the whole body and list when it did not say
+    which version it shows or too much changed (`highlight.too_many_changes`). `known`: the
+    annotations this request changed, as they are now."""
+    changes = None
+    if shown is not None:
+        changes = screen_changes(article, shown, request.user.pk, known=known)
+    if changes is None:
+        return updates_context(request, article)
+    return {"article": article, "changes": changes}
+
+
+def _shown_version(request) -> int | None:
+    """The version of the article's annotations the screen sending this request shows."""
+    return parse_optional_id(
+        request.headers.get("X-Annotations-Shown"),
+        name="The X-Annotations-Shown header (the version the screen shows)",
+    )
 
 
 def _attribution_text(annotation: Annotation) -> str:
@@ -99,17 +133,17 @@ def _unsaved_rows(unsaved: workflow.UnsavedSuggestions | None) -> list[dict]:
 
 
 def panel_context(user, annotation: Annotation | None, *, form=None, error="", notice="",
-                  focus=False, unsaved=None) -> dict:  # fmt: skip
+                  focus=False, unsaved=None, created=False) -> dict:  # fmt: skip
     """The side panel: one annotation with its forms when the user may change it; or what
-    "Submit all" refused (`unsaved`), with the way to submit them anyway."""
+    "Submit all" refused (`unsaved`), with the way to submit them anyway. `created`: it was
+    created by this very request, so it has no review yet."""
     context = {"open": annotation, "error": error, "notice": notice,
                "unsaved_rows": _unsaved_rows(unsaved)}  # fmt: skip
     if annotation is None:
         return context
     # The latest review (outcome, verdict, reason) shows in the panel: one query.
-    prefetch_related_objects(
-        [annotation], Prefetch("reviews", Review.objects.select_related("reviewer"))
-    )
+    reviews = Review.objects.none() if created else Review.objects.select_related("reviewer")
+    prefetch_related_objects([annotation], Prefetch("reviews", reviews))
     can_edit = policy.allows(user, Action.EDIT_ANNOTATION, annotation)
     if can_edit and form is None:
         form = attributes_form(annotation)
@@ -170,9 +204,9 @@ def create_context(request, article: Article, form=None, *, duplicate=None) -> d
 def _changed(request, annotation: Annotation, notice: str, *, status=200, error=""):
     """After a change (or a 409 showing what changed): htmx gets the panel and the updated
     body and list; a plain form post is redirected back to the page."""
-    article = Article.objects.get(pk=annotation.article_id)  # its annotations_version moved
+    article = annotation.article  # refresh_context reads its annotations_version again
     if request.htmx:
-        context = updates_context(request, article) | panel_context(
+        context = refresh_context(request, article, _shown_version(request)) | panel_context(
             request.user, annotation, notice=notice, error=error
         )
         return render(request, f"{TEMPLATE}#changed", context, status=status)
@@ -257,11 +291,10 @@ def _created(request, annotation: Annotation):
     if not request.htmx:
         messages.success(request, notice)
         return redirect(_screen_url(annotation))
-    article = Article.objects.get(pk=annotation.article_id)
-    annotation.article = article
+    article = annotation.article  # refresh_context reads its annotations_version again
     context = (
-        updates_context(request, article)
-        | panel_context(request.user, annotation, notice=notice, focus=True)
+        refresh_context(request, article, _shown_version(request), known=[annotation])
+        | panel_context(request.user, annotation, notice=notice, focus=True, created=True)
         | create_context(request, article)
     )
     return render(request, f"{TEMPLATE}#created", context)
@@ -417,8 +450,9 @@ def submit_all(request, article_id: int):
     if not request.htmx:
         messages.success(request, notice)
         return redirect("article_detail", article_id=article.pk)
-    article.refresh_from_db(fields=["annotations_version"])
-    context = updates_context(request, article) | panel_context(request.user, None, notice=notice)
+    context = refresh_context(request, article, _shown_version(request)) | panel_context(
+        request.user, None, notice=notice
+    )
     return render(request, f"{TEMPLATE}#changed", context)
 
 
@@ -435,8 +469,8 @@ def _submit_all_refused(request, article: Article, *, status: int, error="", uns
 @login_not_required
 @require_GET
 def poll(request, article_id: int):
-    """204 when the article's annotations are as the client last saw them, else the
-    re-rendered body, list and poller for out-of-band swaps.
+    """204 when the article's annotations are as the client last saw them (`v`), else what
+    changed since (`refresh_context`) and the new poller, for out-of-band swaps.
 
     Every open screen asks every few seconds, so the unchanged answer costs one query:
     the session comes from the cache (cached_db sessions) and one statement checks that
@@ -458,15 +492,10 @@ def poll(request, article_id: int):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     policy.check(request.user, Action.VIEW_ARTICLES)
-    version = (
-        Article.objects.filter(pk=article_id).values_list("annotations_version", flat=True).first()
-    )
-    if version is None:
-        raise Http404("No such article.")
-    if seen == version:
-        return HttpResponse(status=204)
     article = get_object_or_404(Article, pk=article_id)
-    response = render(request, f"{TEMPLATE}#updates", updates_context(request, article))
+    if seen == article.annotations_version:
+        return HttpResponse(status=204)
+    response = render(request, f"{TEMPLATE}#refresh", refresh_context(request, article, seen))
     response["X-Annotations-Version"] = str(article.annotations_version)
     return response
 

@@ -11,6 +11,8 @@
   htmx.config.attributesToSettle = ["class", "width", "height"];
 
   // ---- Text: the body's code points and the segments that carry their offsets ----
+  // The body is a row of paragraphs (.para), each a row of segments (.seg) that carry their
+  // code-point offsets; a change redraws whole paragraphs (or, past a limit, the body).
 
   // Mirrors annotations.text.is_word_char and str.isspace (keep the two in step).
   const NOT_WORD = "'’-.,%$€£¥";
@@ -20,21 +22,22 @@
   const isSpace = (ch) => ch !== undefined && SPACE.test(ch);
 
   const bodyEl = () => document.getElementById("article-body");
-  let cache = null; // {el, chars, segs, starts}: rebuilt whenever htmx swaps the body
+  let chars = null; // the body's code points: the body never changes
+  let cache = null; // {el, chars, segs, starts}: dropped whenever htmx swaps anything
 
   function text() {
     const el = bodyEl();
     if (!cache || cache.el !== el) {
-      const segs = Array.from(el.children);
-      cache = {
-        el,
-        chars: cache ? cache.chars : Array.from(el.textContent), // the body never changes
-        segs,
-        starts: segs.map((seg) => Number(seg.dataset.start)),
-      };
+      const segs = Array.from(el.querySelectorAll(".seg"));
+      if (!chars) chars = Array.from(el.textContent);
+      cache = { el, chars, segs, starts: segs.map((seg) => Number(seg.dataset.start)) };
     }
     return cache;
   }
+
+  // Any swap may have redrawn paragraphs: their segments are new elements.
+  document.addEventListener("htmx:afterSwap", () => { cache = null; });
+  document.addEventListener("htmx:oobAfterSwap", () => { cache = null; });
 
   // Code-point offsets where a grapheme cluster (what a reader sees as one character: a flag,
   // an emoji ZWJ sequence, a letter with its combining marks) starts, and the body's end.
@@ -91,11 +94,17 @@
   // DOM position -> code-point offset into the body (what Python indexes by).
   function codePointAt(node, offset) {
     const root = bodyEl();
-    const { segs, chars } = text();
-    if (node === root) return offset < segs.length ? Number(segs[offset].dataset.start) : chars.length;
+    const isPara = node.nodeType === Node.ELEMENT_NODE && node.classList.contains("para")
+      && node.parentElement === root;
+    if (node === root || isPara) {
+      // Between two paragraphs, or two segments of one: where the next one starts.
+      const next = node.children[offset];
+      if (next) return Number(next.dataset.start);
+      return node === root ? text().chars.length : Number(node.dataset.end);
+    }
     const element = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
     const seg = element && element.closest(".seg");
-    if (!seg || seg.parentElement !== root) return null;
+    if (!seg || seg.parentElement?.parentElement !== root) return null;
     const range = document.createRange();
     range.setStart(seg, 0);
     range.setEnd(node, offset);
@@ -625,6 +634,14 @@
     if (live) htmx.trigger(live, "poll-now");
   }
 
+  // Every request says which version of the annotations the screen shows: the answer to a
+  // change then carries only what changed since (requests run one at a time, hx-sync).
+  document.addEventListener("htmx:configRequest", (event) => {
+    if (root.contains(event.detail.elt)) {
+      event.detail.headers["X-Annotations-Shown"] = String(shownVersion());
+    }
+  });
+
   document.addEventListener("htmx:beforeSwap", (event) => {
     const detail = event.detail;
     const elt = detail.requestConfig && detail.requestConfig.elt;
@@ -665,10 +682,25 @@
     return reason ? reason.textContent.trim() : "";
   }
 
+  // A list row sent by a live update (or a change) is inserted after its predecessor in
+  // text order, in place of the copy the screen has: its text, state or place changed.
+  document.addEventListener("htmx:oobBeforeSwap", (event) => {
+    const rows = event.detail.fragment;
+    if (!(rows instanceof Element) || !rows.matches("ol.ann-rows")) return;
+    for (const row of rows.children) {
+      const copy = document.getElementById(row.id);
+      if (copy && copy !== event.detail.target) copy.remove();
+    }
+  });
+
+  let cardFrame = 0;
   document.addEventListener("htmx:afterSettle", (event) => {
     markCurrent();
-    if (["article-body", "annotation-list"].includes(event.target.id)) {
-      refreshCard(); // the card copies list rows and points at segments: both were replaced
+    if (event.target.closest && event.target.closest("#article-body, #annotation-list")) {
+      // The card copies list rows and points at segments: some were replaced. Once for all
+      // the paragraphs and rows of one answer.
+      cancelAnimationFrame(cardFrame);
+      cardFrame = requestAnimationFrame(refreshCard);
     }
     const elt = event.detail.requestConfig && event.detail.requestConfig.elt;
     const panel = document.getElementById("panel");
