@@ -219,7 +219,7 @@ def suggestions_accept_all(*, article: Article, kind: str, start: int, end: int,
                 for annotation, changes in drafts
             ]
         )
-        redraw_after_many(article.pk, {annotation.pk for annotation in annotations}, version + 1)
+        redraw_after_many(annotations, {article.pk: version + 1})
         Suggestion.objects.filter(pk__in=[suggestion.pk for suggestion in chosen]).update(
             status=SuggestionStatus.ACCEPTED, decided_by=user, decided_at=timezone.now()
         )

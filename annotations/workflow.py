@@ -17,12 +17,13 @@ therefore lock annotation rows with NOWAIT, and a row held that way is answered 
 conflict (`Busy`, 409) instead of a wait that could close a cycle.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import OperationalError, connection, transaction
-from django.db.models import F
+from django.db import OperationalError, connection, models, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -346,18 +347,36 @@ def _redraw_moved_lanes(annotation: Annotation, before: tuple[int, int] | None) 
         Annotation.objects.filter(pk__in=moved).update(changed_version=annotation.changed_version)
 
 
-def redraw_after_many(article_id: int, created_ids: set[int], version: int) -> None:
-    """After many spans appeared in an article at once (a bulk create, accepting a
-    paragraph's proposals): record every other span whose lane moved as changed at
-    `version`, as `_redraw_moved_lanes` does for one. Lanes of the whole article, before and
-    after, in O(n log n)."""
-    live = Annotation.objects.live().filter(article_id=article_id)
-    spans = list(live.order_by("start", "-end", "id").values_list("id", "start", "end"))
-    now = assign_lanes(spans)
-    then = assign_lanes([span for span in spans if span[0] not in created_ids])
-    moved = [identifier for identifier, lane in then.items() if now.get(identifier) != lane]
+def redraw_after_many(created: list[Annotation], versions: dict[int, int]) -> None:
+    """After many spans appeared at once (a bulk create, accepting a paragraph's proposals):
+    record every other span whose lane moved as changed at its article's new version
+    (`versions`: article id -> version), as `_redraw_moved_lanes` does for one span. The
+    lanes of each article before and after, in O(n log n); two statements whatever the
+    number of articles."""
+    created_ids = {annotation.pk for annotation in created}
+    spans_by_article = defaultdict(list)
+    live = Annotation.objects.live().filter(article_id__in=versions)
+    for article_id, *span in live.order_by("article_id", "start", "-end", "id").values_list(
+        "article_id", "id", "start", "end"
+    ):
+        spans_by_article[article_id].append(tuple(span))
+    moved = {}
+    for article_id, spans in spans_by_article.items():
+        now = assign_lanes(spans)
+        then = assign_lanes([span for span in spans if span[0] not in created_ids])
+        for identifier, lane in then.items():
+            if now.get(identifier) != lane:
+                moved[identifier] = versions[article_id]
     if moved:
-        Annotation.objects.filter(pk__in=moved).update(changed_version=version)
+        Annotation.objects.filter(pk__in=moved).update(
+            changed_version=Case(
+                *[
+                    When(pk=identifier, then=Value(version))
+                    for identifier, version in moved.items()
+                ],
+                output_field=models.PositiveBigIntegerField(),
+            )
+        )
 
 
 def _new_draft(
@@ -543,12 +562,9 @@ def annotations_create_bulk(*, author, specs: list[DraftSpec]) -> list[Annotatio
             ],
             batch_size=BULK_BATCH_SIZE,
         )
-        for article_id in {annotation.article_id for annotation in created}:
-            redraw_after_many(
-                article_id,
-                {annotation.pk for annotation in created if annotation.article_id == article_id},
-                articles[article_id].annotations_version + 1,
-            )
+        redraw_after_many(
+            created, {pk: article.annotations_version + 1 for pk, article in articles.items()}
+        )
         Article.objects.filter(pk__in=articles).update(
             annotations_version=F("annotations_version") + 1
         )

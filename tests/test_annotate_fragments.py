@@ -435,3 +435,35 @@ def test_a_create_and_the_next_poll_cost_the_same_at_10_and_1000_spans(
         response = poll(watcher, article, _at(screen.version))
     assert response.status_code == 200
     assert len(response.content) < 12 * 1024
+
+
+def test_many_spans_created_at_once_reach_the_other_screen_exactly(two_screens, annotator):
+    """Bulk writes (the API's bulk create, accepting a paragraph's proposals) record their
+    versions and the lanes they move like a single create, so the live update stays exact."""
+    from annotations.proposals import suggestions_accept_all, suggestions_refresh
+    from annotations.suggest import Proposal
+    from annotations.workflow import DraftSpec, annotations_create_bulk
+
+    article, mine, theirs = two_screens
+    screen = Screen(page(theirs, article))
+    words = [(m.start(), m.end()) for m in re.finditer(r"\w+", article.body)][:60]
+    annotations_create_bulk(
+        author=annotator,
+        specs=[
+            DraftSpec(article.pk, "claim", start, end, article.body[start:end])
+            for start, end in words[0:12:2]
+        ],
+    )
+    suggestions_refresh(
+        article=article,
+        proposals=[
+            Proposal(start, end, "number", engine="test", version="1", score=0.9)
+            for start, end in words[1:12:2]
+        ],
+    )
+    suggestions_accept_all(
+        article=article, kind="number", start=0, end=len(article.body), user=annotator
+    )
+
+    screen.apply(poll(theirs, article, screen).content.decode())
+    check(theirs, article, screen)
