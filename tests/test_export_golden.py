@@ -52,6 +52,17 @@ def test_the_research_export_matches_the_golden_file():
     assert text == GOLDEN.read_text(encoding="utf-8")
 
 
+def test_json_lines_records_are_the_golden_documents_record_lines():
+    """JSON Lines writes the same record bytes as the document (one record per line there)."""
+    build_corpus()
+    golden_lines = GOLDEN.read_text(encoding="utf-8").splitlines()[1:-1]
+
+    *lines, _end_line = "".join(stream_export("jsonl")).splitlines()
+
+    assert lines == [line.removesuffix(",") for line in golden_lines]
+    assert len(lines) == 7
+
+
 @pytest.mark.parametrize("export_format", list(GOLDEN_LINKED_DATA))
 def test_the_linked_data_exports_match_their_golden_files(export_format):
     build_corpus()

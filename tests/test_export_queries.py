@@ -68,8 +68,9 @@ def test_exporting_10_or_200_records_costs_the_same_queries(make_verified, expor
 
     assert many_records > few_records > 0
     assert many == few
-    # The annotations; per chunk their articles and, in the research format, their evidence.
-    assert few == (3 if export_format in ("json", "jsonl") else 2)
+    # The annotations; per chunk their verdicts, their articles and, in the research
+    # format, their evidence.
+    assert few == (4 if export_format in ("json", "jsonl") else 3)
 
 
 def test_each_chunk_costs_the_same_small_number_of_queries(make_verified):
@@ -78,4 +79,4 @@ def test_each_chunk_costs_the_same_small_number_of_queries(make_verified):
     queries, records = queries_for("json", chunk_size=50)
 
     assert records == 200
-    assert queries == 1 + 4 * 2
+    assert queries == 1 + 4 * 3
