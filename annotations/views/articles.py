@@ -1,7 +1,7 @@
 """The article list and the article page (which is the annotate screen)."""
 
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
@@ -19,10 +19,13 @@ def get_article_for(user, article_id: int) -> Article:
     return get_object_or_404(Article, pk=article_id)
 
 
-@require_GET
-def article_list(request):
-    policy.check(request.user, Action.VIEW_ARTICLES)
-    query = request.GET.get("q", "").strip()
+def listed_articles(query: str = "") -> QuerySet[Article]:
+    """The article list's rows, newest published first (unpublished last), with counts.
+
+    The counts are the counters the database keeps (`Article.objects.with_counts`), one
+    join on the article's primary key; the order has an index of its own (migration
+    0004), so a page costs the same at 100 and at 100,000 articles.
+    """
     articles = (
         Article.objects.with_counts()
         .only("id", "title", "publisher", "published", "language", "created_at")
@@ -30,6 +33,14 @@ def article_list(request):
     )
     if query:
         articles = articles.filter(title__icontains=query)
+    return articles
+
+
+@require_GET
+def article_list(request):
+    policy.check(request.user, Action.VIEW_ARTICLES)
+    query = request.GET.get("q", "").strip()
+    articles = listed_articles(query)
     page_number = parse_optional_id(request.GET.get("page"), name="page")
     page = Paginator(articles, ARTICLES_PER_PAGE).get_page(page_number)
     return render(
