@@ -420,7 +420,7 @@ def _articles(article_ids: set[int]) -> dict[int, _ArticleData]:
     return {row[0]: _ArticleData(row) for row in rows}
 
 
-def _verdicts(annotation_ids: list[int]) -> dict[int, tuple[Verdict, str]]:
+def _verdicts(annotation_ids: list[int]) -> dict[int, tuple[str, str]]:
     """Each annotation's verdict and rationale from its latest verifying review.
 
     Read in ascending order, so the last one read per annotation wins. An annotation
@@ -432,10 +432,7 @@ def _verdicts(annotation_ids: list[int]) -> dict[int, tuple[Verdict, str]]:
         .order_by("annotation_id", "created_at", "id")
         .values_list("annotation_id", "verdict", "rationale")
     )
-    return {
-        annotation_id: (Verdict(verdict), rationale)
-        for annotation_id, verdict, rationale in reviews
-    }
+    return {annotation_id: (verdict, rationale) for annotation_id, verdict, rationale in reviews}
 
 
 def _evidence(annotation_ids: list[int], context) -> dict[int, list[dict]]:
@@ -492,8 +489,9 @@ class _ExportContext:
         self._pseudonyms: dict[int, str | None] = {}
         self._sources: dict[int, orjson.Fragment] = {}
         # The research format's `verdict` object: one of six, serialised once.
+        self.verdicts = {verdict.value: verdict for verdict in Verdict}
         self.verdict_objects = {
-            verdict: orjson.Fragment(
+            verdict.value: orjson.Fragment(
                 _dumps(
                     {
                         "value": verdict.value,
@@ -621,7 +619,7 @@ def w3c_annotation(row, chunk: _Chunk, context: _ExportContext) -> dict:
             {
                 "type": "TextualBody",
                 "purpose": "assessing",
-                "value": verdict.value,
+                "value": verdict,
                 "format": "text/plain",
                 "creator": {"type": "Person", "nickname": context.pseudonym(row.reviewer_id)},
             },
@@ -668,7 +666,8 @@ def _claim_reviewed(row, article: _ArticleData) -> str:
 def claim_review(row, chunk: _Chunk, context: _ExportContext) -> dict:
     """A schema.org ClaimReview (Google's profile) for a verified claim or number."""
     article = chunk.articles[row.article_id]
-    verdict, rationale = chunk.verdicts[row.id]
+    value, rationale = chunk.verdicts[row.id]
+    verdict = context.verdicts[value]
     rating = {"@type": "Rating"}
     if VERDICT_RATINGS[verdict] is not None:
         rating["ratingValue"] = VERDICT_RATINGS[verdict]

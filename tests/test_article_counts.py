@@ -83,7 +83,8 @@ def test_the_article_list_counts_are_the_counters(client_for, annotator):
 
     response = client_for(annotator).get(reverse("article_list"))
 
-    assert response.context["page"].object_list[0].count_claim == 41
+    assert response.context["page"].object_list[0].counts.claim == 41
+    assert '<td class="num">41</td>' in response.text
 
 
 class NothingToDo(Exception):
