@@ -18,7 +18,6 @@ reported, never asserted.
 import argparse
 import multiprocessing
 import os
-import resource
 import statistics
 import sys
 import time
@@ -241,11 +240,21 @@ def timed(export_format: str, runs: int) -> dict:
     }
 
 
+def peak_resident_bytes() -> int:
+    """This process's peak resident size (VmHWM). Not getrusage's ru_maxrss: that survives
+    exec, so a spawned child would report the peak of the parent it was forked from."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024  # kB
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def memory_peaks(export_format: str) -> tuple[int, int]:
     """In a fresh process: the peak resident size (bytes) of one export, then the peak of
     Python allocations while streaming another under tracemalloc (bytes)."""
     consume(export_format)
-    resident = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    resident = peak_resident_bytes()
     tracemalloc.start()
     consume(export_format)
     _current, traced = tracemalloc.get_traced_memory()
