@@ -63,6 +63,7 @@ from .models import (
     Kind,
     Review,
     ReviewOutcome,
+    Source,
     State,
     Verdict,
 )
@@ -102,10 +103,8 @@ _ANNOTATION_COLUMNS = (
 _TIME_COLUMNS = {"created": "created_at", "modified": "updated_at", "verified": "decided_at"}
 _ENCLOSING_COLUMNS = ("export_speaker", "export_claim_start", "export_claim_end")
 _ARTICLE_COLUMNS = ("id", "title", "body", "checksum", "publisher", "url", "published", "language")
-_EVIDENCE_COLUMNS = (
-    "annotation_id", "stance", "excerpt", "locator", "source_id", "source__url", "source__title",
-    "source__publisher", "source__kind", "source__accessed", "source__archived_url",
-)  # fmt: skip
+_EVIDENCE_COLUMNS = ("annotation_id", "stance", "excerpt", "locator", "source_id")
+_SOURCE_COLUMNS = ("id", "url", "title", "publisher", "kind", "accessed", "archived_url")
 
 
 @dataclass(frozen=True)
@@ -436,24 +435,26 @@ def _verdicts(annotation_ids: list[int]) -> dict[int, tuple[str, str]]:
 
 
 def _evidence(annotation_ids: list[int], context) -> dict[int, list[dict]]:
-    """Each annotation's live evidence with its source, in the order it was added.
+    """Each annotation's live evidence, in the order it was added, with its source.
 
     Plain rows rather than Evidence and Source instances: building those was a third of a
-    research export's time. A source serves many items: its object is serialised once.
+    research export's time. A source serves many items: it is read and serialised once
+    per export (`_ExportContext.sources_for`), not joined to every evidence row.
     """
-    rows = (
+    rows = list(
         Evidence.objects.live()
         .filter(_AnyOf(F("annotation_id"), annotation_ids))
         .order_by("annotation_id", "created_at", "id")
         .values_list(*_EVIDENCE_COLUMNS)
     )
+    sources = context.sources_for({row[4] for row in rows})
     by_annotation = defaultdict(list)
-    for annotation_id, stance, excerpt, locator, *source in rows:
+    for annotation_id, stance, excerpt, locator, source_id in rows:
         item = {
             "stance": stance,
             "excerpt": _text_or_none(excerpt),
             "locator": _text_or_none(locator),
-            "source": context.source_object(source),
+            "source": sources[source_id],
         }
         by_annotation[annotation_id].append(item)
     return by_annotation
@@ -515,15 +516,18 @@ class _ExportContext:
         path = self._annotation_path
         return f"{self.base_url}{path[0]}{annotation_id}{path[1]}"
 
-    def source_object(self, row) -> orjson.Fragment:
-        """The evidence's `source` object, serialised once per source (row: source_id, …)."""
-        try:
-            return self._sources[row[0]]
-        except KeyError:
-            if len(self._sources) >= self.CACHE_LIMIT:
-                self._sources.clear()
-            fragment = self._sources[row[0]] = orjson.Fragment(_dumps(_source_object(row)))
-            return fragment
+    def sources_for(self, source_ids: set[int]) -> dict[int, orjson.Fragment]:
+        """The `source` objects of these sources, serialised; one query for those not yet
+        read in this export (none when a chunk's sources were all seen before)."""
+        missing = source_ids - self._sources.keys()
+        if missing and len(self._sources) + len(missing) > self.CACHE_LIMIT:
+            self._sources.clear()
+            missing = source_ids
+        if missing:
+            rows = Source.objects.filter(_AnyOf(F("id"), missing)).values_list(*_SOURCE_COLUMNS)
+            for row in rows:
+                self._sources[row[0]] = orjson.Fragment(_dumps(_source_object(row)))
+        return self._sources
 
     def pseudonym(self, user_id: int | None) -> str | None:
         try:
