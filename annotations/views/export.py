@@ -131,7 +131,7 @@ def export_download(request, export_format: str):
 
     exported_at = timezone.now()
     stream = exporters.stream_export(export_format, form.filters(), exported_at=exported_at)
-    # One write per chunk of records (about a megabyte), already UTF-8. A JSON Lines
+    # One write per chunk of records (a few megabytes), already UTF-8. A JSON Lines
     # export ends with its end line, so a client can tell a cut stream from a whole one.
     response = StreamingHttpResponse(stream.iter_bytes(), content_type=stream.format.content_type)
     filename = exporters.export_filename(export_format, exported_at)
