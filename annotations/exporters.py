@@ -14,12 +14,12 @@ and their serialised `article` object), the latest verdicts and, for the researc
 the evidence. An export costs a constant number of queries per chunk and its memory does
 not grow with the number of records.
 
-Serialising with orjson rather than the standard library's json is most of the speed-up
-(measured at 100,000 records on PostgreSQL: JSON Lines from 7,000 to more than 45,000
-records/s, with the row fetching above): it writes the same bytes as
-`json.dumps(…, ensure_ascii=False, separators=(",", ":"))` for every value an export
-holds (tests/test_export_serialisation.py checks it on arbitrary text), so the output is
-byte-identical to what the slower exporter wrote (the golden files).
+Measured at 100,000 records on PostgreSQL on the shared two-core machine, old and new
+interleaved: JSON Lines from about 5,500 to about 19,000 records/s. The serialiser is
+orjson: it writes the same bytes as `json.dumps(…, ensure_ascii=False,
+separators=(",", ":"))` for every value an export holds (tests/test_export_serialisation.py
+checks it on arbitrary text), so the output is byte-identical to what the slower exporter
+wrote (the golden files). Times come already formatted from the database (`_Rfc3339`).
 
 A JSON Lines export ends with an end line holding the record count and the SHA-256 of
 every byte before it, so a reader can tell a complete file from a cut one; the three
