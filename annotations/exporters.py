@@ -15,7 +15,7 @@ the evidence. An export costs a constant number of queries per chunk and its mem
 not grow with the number of records.
 
 Measured at 100,000 records on PostgreSQL on the shared two-core machine, old and new
-interleaved: JSON Lines from about 5,500 to about 19,000 records/s. The serialiser is
+interleaved: JSON Lines from about 7,900 to about 25,000 records/s. The serialiser is
 orjson: it writes the same bytes as `json.dumps(…, ensure_ascii=False,
 separators=(",", ":"))` for every value an export holds (tests/test_export_serialisation.py
 checks it on arbitrary text), so the output is byte-identical to what the slower exporter
