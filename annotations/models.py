@@ -144,18 +144,11 @@ class ImportBatch(models.Model):
 
 class ArticleQuerySet(models.QuerySet):
     def with_counts(self):
-        """Annotation counts per kind and per state in the same query as the articles."""
-        live = ~Q(annotations__state=State.WITHDRAWN)
-        counts = {
-            f"count_{kind}": models.Count("annotations", filter=Q(annotations__kind=kind) & live)
-            for kind in Kind.values
-        }
-        counts |= {
-            f"count_{state}": models.Count("annotations", filter=Q(annotations__state=state))
-            for state in State.values
-        }
-        counts["count_total"] = models.Count("annotations", filter=live)
-        return self.annotate(**counts)
+        """Each article's annotation counts per kind and per state (`article.counts.claim`,
+        `.draft`, `.total`, …) in the same query, from the counters the database keeps
+        (`ArticleCounts`): no aggregation over annotations, so a page of articles costs the
+        same whatever the number of annotations (and counting the articles joins nothing)."""
+        return self.select_related("counts")
 
 
 class Article(models.Model):
@@ -204,6 +197,49 @@ class Article(models.Model):
     @property
     def body_utf16_length(self) -> int:
         return len(self.body.encode("utf-16-le")) // 2
+
+
+class ArticleCounts(models.Model):
+    """How many annotations an article has, per kind (live ones), per state, and live in
+    all: the article list's figures, kept exact by database triggers (migration 0004).
+
+    Triggers rather than code in workflow.py, because they hold for every write path: the
+    workflow's saves, `QuerySet.update()` (submit all), `bulk_create`, the admin, a data
+    migration, a psql session. Every article gets its row when it is inserted. Only the
+    triggers write here (never a model save, which could write stale figures back).
+    A migration that rebuilds annotations_annotation on SQLite drops its triggers and must
+    create these again, as 0003 does for 0002's.
+    """
+
+    # The counters' field names.
+    COUNTERS = (*Kind.values, *State.values, "total")
+
+    article = models.OneToOneField(
+        Article,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="counts",
+        editable=False,
+    )
+    # Live (not withdrawn) annotations of each kind.
+    claim = models.PositiveIntegerField(db_default=0, editable=False)
+    number = models.PositiveIntegerField(db_default=0, editable=False)
+    quotation = models.PositiveIntegerField(db_default=0, editable=False)
+    # Annotations in each state, withdrawn included.
+    draft = models.PositiveIntegerField(db_default=0, editable=False)
+    submitted = models.PositiveIntegerField(db_default=0, editable=False)
+    in_review = models.PositiveIntegerField(db_default=0, editable=False)
+    verified = models.PositiveIntegerField(db_default=0, editable=False)
+    rejected = models.PositiveIntegerField(db_default=0, editable=False)
+    withdrawn = models.PositiveIntegerField(db_default=0, editable=False)
+    # Live annotations.
+    total = models.PositiveIntegerField(db_default=0, editable=False)
+
+    class Meta:
+        verbose_name_plural = "article counts"
+
+    def __str__(self):
+        return f"{self.total} live annotations in article {self.article_id}"
 
 
 class AnnotationQuerySet(models.QuerySet):

@@ -1,74 +1,39 @@
 """Benchmark of the research export: records per second and peak memory, per format and size.
 
-    .venv/bin/python bench/bench_export.py [--sizes 1000,10000,100000] [--runs 3]
+    .venv/bin/python bench/bench_export.py [--sizes 10000,100000] [--runs 3] [--database D]
 
-`make bench` runs it with the defaults. It configures Django itself on a throwaway SQLite
-file under /tmp (or, with BENCH_DATABASE_URL=postgres://…, on a scratch database it creates
-next to the given one and drops afterwards), seeds verified annotations with bulk_create
-(their reviews and evidence with executemany), growing the same data set from one size to
-the next, and streams every format into a byte counter. Timings are medians of several
-runs without tracing; the peak memory comes from one extra run under tracemalloc (Python
-allocations while streaming), which should stay flat as the number of records grows.
-Figures are reported, never asserted.
+`make bench` runs it with the defaults: without --database (postgresql or sqlite), on
+PostgreSQL first when a server is at hand (the production database: BENCH_DATABASE_URL=
+postgres://… or one on 127.0.0.1:5432, see bench/scratch.py) and then on SQLite, each on
+a throwaway database. It seeds verified annotations with bulk_create (their reviews and
+evidence with executemany), growing the same data set from one size to the next, and
+streams every format's bytes, as the endpoint and the command write them, into a byte
+counter. Timings are medians of several runs. Memory comes from one more run per format
+in a fresh process: its peak resident size (what a server worker needs, Python and
+Django included) and, in a second run under tracemalloc, the peak of Python allocations
+while streaming; both should stay flat as the number of records grows. Figures are
+reported, never asserted.
 """
 
 import argparse
 import multiprocessing
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scratch import configure_django, run_per_vendor, scratch_database  # noqa: E402
 
 ANNOTATIONS_PER_ARTICLE = 25  # ~3 KB bodies, the length of a news article
 START = datetime(2025, 1, 1, tzinfo=UTC)
-
-
-def configure_django(database_url: str) -> None:
-    os.environ["WORKBENCH_DEBUG"] = "1"
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnop")
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "workbench.settings"
-    import django
-    from django.conf import settings
-
-    django.setup()
-    # With DEBUG on, Django keeps the SQL of every query, rendering each bulk INSERT with
-    # all its parameters: that would slow the seeding and count as export memory.
-    settings.DEBUG = False
-
-
-def scratch_postgres(url: str) -> tuple[str, object]:
-    """A fresh database on the server of `url`, and a function that drops it.
-
-    Created and dropped through the server's `postgres` database, so the database named
-    in `url` is never touched (it need not even exist).
-    """
-    import psycopg
-
-    parts = urlsplit(url)
-    name = f"workbench_bench_{os.getpid()}"
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(maintenance, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-    return urlunsplit(parts._replace(path=f"/{name}")), drop
 
 
 def article_body(number: int) -> str:
@@ -254,8 +219,8 @@ def consume(export_format: str) -> tuple[int, int]:
 
     stream = stream_export(export_format)
     size = 0
-    for piece in stream:
-        size += len(piece.encode("utf-8"))
+    for block in stream.iter_bytes():
+        size += len(block)
     return stream.records, size
 
 
@@ -275,93 +240,103 @@ def timed(export_format: str, runs: int) -> dict:
     }
 
 
-def traced_peak(export_format: str) -> int:
-    """Peak bytes of Python allocations while streaming one export under tracemalloc."""
-    tracemalloc.start()
-    tracemalloc.reset_peak()
+def peak_resident_bytes() -> int:
+    """This process's peak resident size (VmHWM). Not getrusage's ru_maxrss: that survives
+    exec, so a spawned child would report the peak of the parent it was forked from."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024  # kB
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def memory_peaks(export_format: str) -> tuple[int, int]:
+    """In a fresh process: the peak resident size (bytes) of one export, then the peak of
+    Python allocations while streaming another under tracemalloc (bytes)."""
     consume(export_format)
-    _current, peak = tracemalloc.get_traced_memory()
+    resident = peak_resident_bytes()
+    tracemalloc.start()
+    consume(export_format)
+    _current, traced = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return peak
+    return resident, traced
 
 
-def traced_peaks(formats: list[str]) -> dict[str, int]:
-    """One traced run per format, two at a time in forked processes.
+def all_memory_peaks(database_url: str, formats: list[str]) -> dict[str, tuple[int, int]]:
+    """One fresh process per format, two at a time (the machine has two cores).
 
-    Tracing makes a run three to four times slower and its figure does not depend on
-    timing, so these runs come after the timed ones and share the two cores; each child
-    opens its own database connection.
+    Spawned, not forked: a forked child would start with this process's memory, seeding
+    included. Tracing makes a run several times slower and its figure does not depend on
+    timing, so these runs come after the timed ones.
     """
-    from django.db import connections
-
-    connections.close_all()
-    with multiprocessing.get_context("fork").Pool(2) as pool:
-        return dict(zip(formats, pool.map(traced_peak, formats), strict=True))
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(
+        2, initializer=configure_django, initargs=(database_url,), maxtasksperchild=1
+    ) as pool:
+        return dict(zip(formats, pool.map(memory_peaks, formats, chunksize=1), strict=True))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--sizes",
-        default="1000,10000,100000",
-        help="comma-separated numbers of verified annotations (default: 1000,10000,100000)",
+        default="10000,100000",
+        help="comma-separated numbers of verified annotations (default: 10000,100000)",
     )
     parser.add_argument("--runs", type=int, default=3, help="timed runs per format (median)")
+    parser.add_argument("--database", choices=["postgresql", "sqlite"], help="default: both")
     args = parser.parse_args()
+    if args.database is None:
+        return run_per_vendor(__file__, sys.argv[1:])
     sizes = sorted({int(size) for size in args.sizes.split(",") if size.strip()})
+    with scratch_database(args.database, "export") as database_url:
+        configure_django(database_url)
+        run(database_url, sizes, args.runs)
+    return 0
 
-    temporary_dir, drop_database = None, None
-    database_url = os.environ.get("BENCH_DATABASE_URL")
-    if database_url and database_url.startswith("postgres"):
-        database_url, drop_database = scratch_postgres(database_url)
-    elif not database_url:
-        temporary_dir = tempfile.mkdtemp(prefix="workbench-bench-export-")
-        database_url = f"sqlite:///{temporary_dir}/bench.sqlite3"
-    configure_django(database_url)
 
+def run(database_url: str, sizes: list[int], runs: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
     from annotations.exporters import CHUNK_SIZE, FORMATS
 
     began_all = time.perf_counter()
-    try:
-        call_command("migrate", verbosity=0)
-        print(
-            f"Export benchmark: {connection.vendor}, Python {sys.version.split()[0]}, "
-            f"{os.cpu_count()} CPUs, chunk size {CHUNK_SIZE}, median of {args.runs} runs; "
-            "peak = tracemalloc peak of Python allocations while streaming."
-        )
-        header = (
-            f"{'records':>8}  {'format':<12} {'records/s':>10} {'seconds':>8} "
-            f"{'MB out':>8} {'peak MiB':>9}"
-        )
-        print(header)
-        print("-" * len(header))
-        seeded, context = 0, {}
-        for size in sizes:
-            began = time.perf_counter()
-            seed(seeded, size, context)
-            seeded = size
-            seeding = time.perf_counter() - began
-            results = {name: timed(name, args.runs) for name in FORMATS}
-            peaks = traced_peaks(list(FORMATS))
-            for name, result in results.items():
-                print(
-                    f"{size:>8}  {name:<12} {result['records_per_second']:>10,.0f} "
-                    f"{result['seconds']:>8.2f} {result['bytes'] / 1e6:>8.1f} "
-                    f"{peaks[name] / 2**20:>9.2f}",
-                    flush=True,
-                )
-            print(f"{'':>8}  (seeding to {size:,} took {seeding:.1f} s)", flush=True)
-        print(f"Whole benchmark: {time.perf_counter() - began_all:.0f} s")
-    finally:
-        connection.close()
-        if drop_database:
-            drop_database()
-        if temporary_dir:
-            shutil.rmtree(temporary_dir, ignore_errors=True)
-    return 0
+    call_command("migrate", verbosity=0)
+    print(
+        f"Export benchmark: {connection.vendor}, Python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs, chunk size {CHUNK_SIZE}, median of {runs} runs; "
+        "RSS = peak resident size of a fresh process running one export, "
+        "traced = tracemalloc peak of Python allocations while streaming."
+    )
+    header = (
+        f"{'records':>8}  {'format':<12} {'records/s':>10} {'seconds':>8} "
+        f"{'MB out':>8} {'RSS MiB':>8} {'traced MiB':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    seeded, context = 0, {}
+    for size in sizes:
+        began = time.perf_counter()
+        seed(seeded, size, context)
+        seeded = size
+        seeding = time.perf_counter() - began
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        results = {name: timed(name, runs) for name in FORMATS}
+        connection.close()  # the spawned processes open their own
+        peaks = all_memory_peaks(database_url, list(FORMATS))
+        for name, result in results.items():
+            resident, traced = peaks[name]
+            print(
+                f"{size:>8}  {name:<12} {result['records_per_second']:>10,.0f} "
+                f"{result['seconds']:>8.2f} {result['bytes'] / 1e6:>8.1f} "
+                f"{resident / 2**20:>8.0f} {traced / 2**20:>10.2f}",
+                flush=True,
+            )
+        print(f"{'':>8}  (seeding to {size:,} took {seeding:.1f} s)", flush=True)
+    print(f"Whole benchmark: {time.perf_counter() - began_all:.0f} s")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 """The article list: who may see it, search, pagination, counts, bounded queries."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotations.models import Kind, State
+from annotations.views.articles import ARTICLES_PER_PAGE, listed_articles
 
 from .factories import AnnotationFactory, ArticleFactory
 
@@ -73,7 +76,7 @@ def test_it_shows_counts_per_kind_and_state(client_for, annotator):
     response = client_for(annotator).get(URL)
 
     row = response.context["page"].object_list[0]
-    assert (row.count_claim, row.count_number, row.count_quotation) == (1, 1, 0)
+    assert (row.counts.claim, row.counts.number, row.counts.quotation) == (1, 1, 0)
     assert "2 draft" in response.text
 
 
@@ -139,3 +142,61 @@ def test_an_annotation_to_open_that_is_not_an_id_is_400(client_for, annotator, a
 
     assert response.status_code == 400
     assert "must be a whole number" in response.text
+
+
+# ---- The landing page costs the same whatever the number of articles and annotations ----
+
+
+def _page_queries(client, **query):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(URL, query)
+    assert response.status_code == 200
+    return [entry["sql"] for entry in captured.captured_queries]
+
+
+def _annotate(articles, per_article):
+    for article in articles:
+        for phrase in ["exports rose 30 percent", "30 percent", "200 projects"][:per_article]:
+            AnnotationFactory(article=article, phrase=phrase, kind=Kind.NUMBER)
+
+
+def test_the_page_costs_the_same_queries_at_3_and_60_articles(client_for, annotator):
+    client = client_for(annotator)
+    _annotate(ArticleFactory.create_batch(3), per_article=1)
+    few = _page_queries(client)
+    _annotate(ArticleFactory.create_batch(57), per_article=3)
+    many = _page_queries(client)
+
+    assert len(many) == len(few)
+
+
+def test_no_query_of_the_page_reads_the_annotations(client_for, annotator):
+    _annotate(ArticleFactory.create_batch(30), per_article=2)
+
+    queries = _page_queries(client_for(annotator)) + _page_queries(
+        client_for(annotator), q="Article", page=2
+    )
+
+    page_queries = [sql for sql in queries if "annotations_article" in sql]
+    assert page_queries, "the page reads the articles"
+    assert not [sql for sql in queries if "annotations_annotation" in sql]
+    assert not [sql for sql in page_queries if "GROUP BY" in sql.upper()]
+    # Counting the articles for the pagination joins nothing.
+    assert not [sql for sql in page_queries if "COUNT(" in sql.upper() and "JOIN" in sql.upper()]
+
+
+def test_the_page_is_read_in_the_order_of_an_index_not_sorted(db):
+    """The first page walks the order index: no sort of every article first."""
+    ArticleFactory.create_batch(5)
+    page = listed_articles()[:ARTICLES_PER_PAGE]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The tables are tiny here: make the planner show what it can do at scale.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = page.explain()
+
+    assert "article_list_order_idx" in plan
+    if connection.vendor == "postgresql":
+        assert "Sort" not in plan
+    else:
+        assert "TEMP B-TREE" not in plan

@@ -5,7 +5,6 @@ SQLite gives a `decimal` column NUMERIC affinity, which keeps only 15 significan
 in one canonical form, and numeric(40, 10) on PostgreSQL.
 """
 
-import json
 from decimal import Decimal
 
 import pytest
@@ -15,6 +14,7 @@ from django.db.migrations.executor import MigrationExecutor
 from annotations.exporters import stream_export
 from annotations.models import Annotation, Kind
 
+from .export_lines import json_lines_records
 from .factories import AnnotationFactory, ArticleFactory, UserFactory, verified_annotation
 
 LONG_VALUES = [
@@ -50,7 +50,7 @@ def test_a_long_value_comes_back_from_the_database_exactly(value):
 def test_a_long_value_is_exported_digit_for_digit(value):
     verified_annotation(kind=Kind.NUMBER, phrase="US$518.4 billion", number_value=Decimal(value))
 
-    (record,) = [json.loads(line) for line in "".join(stream_export("jsonl")).splitlines()]
+    (record,) = json_lines_records("".join(stream_export("jsonl")))
 
     assert record["attributes"]["value"] == value
 

@@ -33,19 +33,17 @@ def test_written_chunks_are_freed_without_the_garbage_collector(
         annotation = verified_annotation(article=article, author=annotator)
         EvidenceFactory(annotation=annotation, added_by=annotation.reviewer)
     alive = []
-    for name in ("research_record", "w3c_annotation", "claim_review"):
-        original = getattr(exporters, name)
 
-        def tracked(annotation, context, original=original):
-            alive.append(weakref.ref(annotation))
-            return original(annotation, context)
+    class TrackedChunk(exporters._Chunk):
+        def __init__(self, *args):
+            super().__init__(*args)
+            alive.append(weakref.ref(self))
 
-        monkeypatch.setattr(exporters, name, tracked)
+    monkeypatch.setattr(exporters, "_Chunk", TrackedChunk)
 
-    pieces = iter(stream_export(export_format, chunk_size=10))
-    while len(alive) < 25:  # into the third chunk
-        next(pieces)
+    blocks = iter(stream_export(export_format, chunk_size=10).iter_bytes())
+    while len(alive) < 3:  # until the third chunk is being written
+        next(blocks)
 
-    assert all(ref() is None for ref in alive[:20])  # the first two chunks
-    assert all(ref() is not None for ref in alive[20:])  # the current one, still in use
-    list(pieces)
+    assert [ref() is None for ref in alive] == [True, True, False]
+    assert len(b"".join(blocks)) > 0

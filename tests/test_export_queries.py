@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from annotations import exporters
 from annotations.exporters import stream_export
-from annotations.models import Kind, SpeechType, Stance
+from annotations.models import Evidence, Kind, Source, SpeechType, Stance
 from annotations.policy import Role
 
 from .factories import ArticleFactory, EvidenceFactory, UserFactory, verified_annotation
@@ -68,8 +68,9 @@ def test_exporting_10_or_200_records_costs_the_same_queries(make_verified, expor
 
     assert many_records > few_records > 0
     assert many == few
-    # The annotations; per chunk their articles and, in the research format, their evidence.
-    assert few == (3 if export_format in ("json", "jsonl") else 2)
+    # The annotations; per chunk their verdicts, their articles and, in the research
+    # format, their evidence and the sources not read before (each item has its own here).
+    assert few == (5 if export_format in ("json", "jsonl") else 3)
 
 
 def test_each_chunk_costs_the_same_small_number_of_queries(make_verified):
@@ -78,4 +79,14 @@ def test_each_chunk_costs_the_same_small_number_of_queries(make_verified):
     queries, records = queries_for("json", chunk_size=50)
 
     assert records == 200
-    assert queries == 1 + 4 * 2
+    assert queries == 1 + 4 * 4
+
+
+def test_a_source_is_read_once_per_export_however_many_items_cite_it(make_verified):
+    made = make_verified(200)
+    Evidence.objects.filter(annotation__in=made).update(source=Source.objects.earliest("pk"))
+
+    queries, records = queries_for("jsonl", chunk_size=50)
+
+    assert records == 200
+    assert queries == 1 + 4 * 3 + 1  # the shared source, in the first chunk only

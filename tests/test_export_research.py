@@ -1,7 +1,7 @@
 """The research format v1 (JSON document and JSON Lines): schema, offsets, content, order."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from annotations.models import Kind, State, Verdict
 from annotations.text import codepoint_offset, utf16_offsets
 
 from .export_corpus import T0, build_corpus
+from .export_lines import json_lines_records
 from .factories import ArticleFactory, UserFactory, verified_annotation
 
 pytestmark = pytest.mark.django_db
@@ -45,8 +46,7 @@ def export_document(filters=None, **options):
 
 
 def export_lines(filters=None):
-    text = "".join(stream_export("jsonl", filters))
-    return [json.loads(line) for line in text.splitlines()]
+    return json_lines_records("".join(stream_export("jsonl", filters)))
 
 
 def test_the_json_document_validates_against_the_schema(corpus, schema):
@@ -349,4 +349,25 @@ def test_an_empty_export_is_still_a_valid_document(schema, db):
         "records": [],
     }
     jsonschema.Draft202012Validator(schema).validate(document)
-    assert "".join(stream_export("jsonl")) == ""
+    assert json_lines_records("".join(stream_export("jsonl"))) == []
+
+
+@pytest.mark.parametrize(
+    "decided",
+    [
+        datetime(2025, 3, 3, 15, 0, tzinfo=UTC),
+        datetime(2025, 3, 3, 15, 0, 0, 120, tzinfo=UTC),
+        datetime(2025, 3, 3, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(1999, 12, 31, 23, 59, 59, 5, tzinfo=UTC),
+    ],
+)
+def test_times_are_written_as_python_writes_them_whatever_the_microseconds(annotator, decided):
+    """The database writes the times (exporters._Rfc3339); they must equal _timestamp's."""
+    annotation = verified_annotation(author=annotator)
+    type(annotation).objects.filter(pk=annotation.pk).update(decided_at=decided, created_at=decided)
+
+    (record,) = export_lines()
+
+    expected = exporters._timestamp(decided)
+    assert record["verified_at"] == record["created_at"] == expected
+    assert expected.endswith("Z") and len(expected) == len("2025-03-03T15:00:00.000000Z")

@@ -208,9 +208,10 @@ def test_with_counts_counts_live_annotations_by_kind_and_state():
 
     counted = Article.objects.with_counts().get(pk=article.pk)
 
-    assert (counted.count_claim, counted.count_number, counted.count_quotation) == (1, 1, 1)
-    assert (counted.count_draft, counted.count_submitted, counted.count_withdrawn) == (2, 1, 1)
-    assert counted.count_total == 3
+    counts = counted.counts
+    assert (counts.claim, counts.number, counts.quotation) == (1, 1, 1)
+    assert (counts.draft, counts.submitted, counts.withdrawn) == (2, 1, 1)
+    assert counts.total == 3
 
 
 def test_evidence_live_excludes_removed_items(reviewer):
