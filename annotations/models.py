@@ -201,7 +201,7 @@ class Article(models.Model):
 
 class ArticleCounts(models.Model):
     """How many annotations an article has, per kind (live ones), per state, and live in
-    all: the article list's figures, kept exact by database triggers (migration 0004).
+    all: the article list's figures, kept exact by database triggers (migration 0010).
 
     Triggers rather than code in workflow.py, because they hold for every write path: the
     workflow's saves, `QuerySet.update()` (submit all), `bulk_create`, the admin, a data

@@ -291,8 +291,8 @@ def test_an_unchanged_state_written_again_moves_nothing(annotator):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_counts_the_annotations_that_exist_before_it(annotator):
-    migration = importlib.import_module("annotations.migrations.0004_article_counts")
-    before = [("annotations", "0003_exact_number_values")]
+    migration = importlib.import_module("annotations.migrations.0010_article_counts")
+    before = [("annotations", "0009_annotation_versions")]
     latest = MigrationExecutor(connection).loader.graph.leaf_nodes("annotations")
     article = ArticleFactory()
     other = ArticleFactory()

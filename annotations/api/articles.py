@@ -15,7 +15,7 @@ from ninja import Field, Query, Router
 from ninja.responses import Status
 
 from .. import importers, policy
-from ..models import Annotation, Article, Scope
+from ..models import Annotation, Article, ArticleCounts, Scope
 from ..policy import Action
 from . import pagination
 from .annotations import for_api
@@ -48,10 +48,8 @@ class ArticleFilters(Limit):
 
 
 def _counts(article: Article) -> dict:
-    counts = {"total": article.count_total}
-    counts |= {name: getattr(article, f"count_{name}") for name in ("claim", "number", "quotation")}
-    states = ("draft", "submitted", "in_review", "verified", "rejected", "withdrawn")
-    return counts | {state: getattr(article, f"count_{state}") for state in states}
+    """The article's counters (`ArticleCounts`, kept by the database's triggers)."""
+    return {name: getattr(article.counts, name) for name in ArticleCounts.COUNTERS}
 
 
 def _article_data(article: Article) -> dict:
@@ -62,7 +60,7 @@ def _article_data(article: Article) -> dict:
 def article_list(request, filters: Query[ArticleFilters]):
     """Articles in id order with their annotation counts, a page at a time
     (`next_cursor`). One query per page, whatever its size."""
-    articles = Article.objects.only(*LIST_FIELDS)
+    articles = Article.objects.defer("body")
     if filters.publisher:
         articles = articles.filter(publisher__iexact=filters.publisher)
     if filters.published_from:
