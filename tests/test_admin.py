@@ -22,6 +22,7 @@ from annotations.models import (
 )
 
 from .factories import (
+    AnnotationFactory,
     ApiTokenFactory,
     ArticleFactory,
     HistoryEntryFactory,
@@ -602,3 +603,14 @@ def test_a_superuser_manages_editors_and_their_roles(client, editor):
     editor.refresh_from_db()
     assert editor.check_password(NEW_PASSWORD["password1"])
     assert list(editor.groups.values_list("name", flat=True)) == ["reviewer"]
+
+
+def test_the_article_list_shows_live_annotations_from_the_counters(client_for, editor, annotator):
+    article = ArticleFactory(title="Counted article")
+    AnnotationFactory(article=article, author=annotator)
+    AnnotationFactory(article=article, author=annotator, kind="number", phrase="30 percent")
+    AnnotationFactory(article=article, author=annotator, state=State.WITHDRAWN)
+
+    page = client_for(editor).get(changelist("article")).content.decode()
+
+    assert '<td class="field-annotation_count">2</td>' in page

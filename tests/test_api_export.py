@@ -23,8 +23,9 @@ def test_an_export_token_streams_the_verified_annotations(api_as, researcher, an
 
     response = api_as(researcher).get("/export/verified.jsonl", kind="claim")
 
-    records = [json.loads(line) for line in streamed(response).splitlines()]
+    *records, end = [json.loads(line) for line in streamed(response).splitlines()]
     assert [record["id"] for record in records] == [claim.pk]
+    assert end["end_of_export"]["records"] == 1
     assert response["Content-Type"] == "application/jsonl"
     assert response["Cache-Control"] == "private, no-store"
 
