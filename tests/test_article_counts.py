@@ -1,6 +1,6 @@
 """Per-article counters (ArticleCounts) stay equal to a recount after any write.
 
-The database keeps them with triggers (migration 0004), so every path is covered: the
+The database keeps them with triggers (migration 0010), so every path is covered: the
 workflow's functions, submit-all's single UPDATE, the admin's actions, bulk_create,
 QuerySet.update() and delete().
 """

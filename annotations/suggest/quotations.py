@@ -1062,6 +1062,19 @@ def _speaker_of_previous_paragraph(body, start, mentions) -> Attribution | None:
 # ---- Prefills of the annotate form (a span the annotator selected) ----
 
 
+@lru_cache(maxsize=32)
+def _quoted_speakers(body: str) -> tuple[tuple[int, int, str], ...]:
+    """Each direct quotation's span and speaker, kept per body: the side panel asks for
+    one span's speaker on every render, and reading the whole article's quotations each
+    time was a third of a span create's CPU (bench/bench_load.py). Bodies never change."""
+    return tuple((q.start, q.end, q.attributes["speaker"]) for q in find_quotations(body))
+
+
+@lru_cache(maxsize=32)
+def _people_of(body: str) -> tuple[tuple[int, str], ...]:
+    return tuple(people(body))
+
+
 def suggest_speaker(body: str, start: int, end: int) -> str:
     """The speaker of body[start:end], a span the annotator marked as a quotation.
 
@@ -1069,10 +1082,10 @@ def suggest_speaker(body: str, start: int, end: int) -> str:
     speech: the attribution of its sentence ("He noted that …", "Wang Yi said that …"),
     pronouns resolved to the most recent person named before. "" when nothing fits.
     """
-    for proposal in find_quotations(body):
-        if proposal.start <= start + 1 and end - 1 <= proposal.end:
-            return proposal.attributes["speaker"]
-    mentions = people(body)
+    for left, right, speaker in _quoted_speakers(body):
+        if left <= start + 1 and end - 1 <= right:
+            return speaker
+    mentions = _people_of(body)
     paragraph_start = body.rfind("\n", 0, start) + 1
     clause_start = _clause_start(body, start, paragraph_start)
     for verb in reversed(list(_VERB_PATTERN.finditer(body, clause_start, start))):

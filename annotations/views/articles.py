@@ -25,7 +25,7 @@ def listed_articles(query: str = "") -> QuerySet[Article]:
     The counts are the counters the database keeps (`Article.objects.with_counts`), one
     join on the article's primary key (which counting the articles for the pages leaves
     out); the order has an index of its own (migration
-    0004), so a page costs the same at 100 and at 100,000 articles.
+    0010), so a page costs the same at 100 and at 100,000 articles.
     """
     counts = [f"counts__{name}" for name in ArticleCounts.COUNTERS]
     articles = (
