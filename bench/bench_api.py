@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/bench_api.py [--spans 1000] [--runs 7]
 
-`make bench` runs it with the defaults. It configures Django itself (development settings,
-DEBUG then turned off as in production; a throwaway SQLite file under /tmp, or with
-BENCH_DATABASE_URL=postgres://… a scratch database created next to it and dropped
-afterwards), migrates, seeds one article of
+`make bench` runs it with the defaults, on PostgreSQL when a server is at hand and on
+SQLite (`--database` picks one; bench/scratch.py creates each run's throwaway database and
+drops it afterwards). It configures Django itself (development settings, DEBUG then turned
+off as in production), migrates, seeds one article of
 about 60 paragraphs (emoji and CJK included) and an annotator with a token, then, `--runs`
 times, POSTs `--spans` distinct spans of every kind to /api/v1/annotations/ in one request
 (each run on a fresh copy of the article, so no span is a duplicate), through the Django
@@ -18,17 +18,15 @@ tests/test_api_annotations.py.
 import argparse
 import json
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_export import scratch_postgres  # noqa: E402 (a scratch PostgreSQL database)
+from scratch import run_per_vendor, scratch_database  # noqa: E402
 
 
 def configure_django(database_url: str) -> None:
@@ -39,8 +37,13 @@ def configure_django(database_url: str) -> None:
     os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     # The bench makes more requests than a script would in a minute.
     os.environ["API_RATE_LIMIT"] = "1000000"
+    os.environ["WORKBENCH_ENV_FILE"] = ""  # this tree's .env must not change the figures
+    import warnings
+
     import django
 
+    # Static files are served from the source folders; STATIC_ROOT needs collectstatic.
+    warnings.filterwarnings("ignore", message="No directory at")
     django.setup()
     from django.conf import settings
 
@@ -113,60 +116,57 @@ def report(label: str, runs: list[tuple[float, float]], queries: int) -> None:
     )
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spans", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--database", choices=["postgresql", "sqlite"], help="default: both")
     options = parser.parse_args()
+    if options.database is None:
+        return run_per_vendor(__file__, sys.argv[1:])
+    with scratch_database(options.database, "api") as database_url:
+        configure_django(database_url)
+        run(options)
+    return 0
 
-    scratch = Path(tempfile.mkdtemp(prefix="workbench-bench-api-"))
-    database_url, drop_database = os.environ.get("BENCH_DATABASE_URL"), None
-    if database_url and database_url.startswith("postgres"):
-        database_url, drop_database = scratch_postgres(database_url)
-    try:
-        configure_django(database_url or f"sqlite:///{scratch / 'bench.sqlite3'}")
-        from django.contrib.auth import get_user_model
-        from django.contrib.auth.models import Group
-        from django.core.management import call_command
-        from django.db import connection
-        from django.test import Client
 
-        from annotations import tokens
-        from annotations.models import Article
+def run(options) -> None:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
 
-        call_command("migrate", verbosity=0)
-        user = get_user_model().objects.create_user("anna", password=None)
-        user.groups.add(Group.objects.get(name="annotator"))
-        _token, secret = tokens.token_create(user=user, name="bench")
-        client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    from annotations import tokens
+    from annotations.models import Article
 
-        def post_spans(run: int):
-            article = Article.objects.create(title=f"Bench {run}", body=article_body(run))
-            body = json.dumps({"annotations": spans(article, options.spans)})
-            return lambda: client.post(
-                "/api/v1/annotations/", body, content_type="application/json"
-            )
+    call_command("migrate", verbosity=0)
+    user = get_user_model().objects.create_user("anna", password=None)
+    user.groups.add(Group.objects.get(name="annotator"))
+    _token, secret = tokens.token_create(user=user, name="bench")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
-        post_spans(-1)()  # warm-up
-        queries = counted(post_spans(-2))
-        runs = [timed(post_spans(run)) for run in range(options.runs)]
-        print(
-            f"API bulk create: {options.spans} spans per request, {options.runs} runs "
-            f"({connection.vendor}, DEBUG off, Django test Client, bearer token)"
-        )
-        report(f"POST /annotations/ ({options.spans} spans)", runs, queries)
-        for label, url in (
-            ("GET /annotations/?limit=500", "/api/v1/annotations/?limit=500"),
-            ("GET /articles/?limit=100", "/api/v1/articles/?limit=100"),
-        ):
-            get = lambda url=url: client.get(url)  # noqa: E731
-            get()
-            report(label, [timed(get) for _ in range(options.runs)], counted(get))
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-        if drop_database is not None:
-            drop_database()
+    def post_spans(run: int):
+        article = Article.objects.create(title=f"Bench {run}", body=article_body(run))
+        body = json.dumps({"annotations": spans(article, options.spans)})
+        return lambda: client.post("/api/v1/annotations/", body, content_type="application/json")
+
+    post_spans(-1)()  # warm-up
+    queries = counted(post_spans(-2))
+    runs = [timed(post_spans(run)) for run in range(options.runs)]
+    print(
+        f"API bulk create: {options.spans} spans per request, {options.runs} runs "
+        f"({connection.vendor}, DEBUG off, Django test Client, bearer token)"
+    )
+    report(f"POST /annotations/ ({options.spans} spans)", runs, queries)
+    for label, url in (
+        ("GET /annotations/?limit=500", "/api/v1/annotations/?limit=500"),
+        ("GET /articles/?limit=100", "/api/v1/articles/?limit=100"),
+    ):
+        get = lambda url=url: client.get(url)  # noqa: E731
+        get()
+        report(label, [timed(get) for _ in range(options.runs)], counted(get))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
