@@ -279,7 +279,8 @@ def proposal_summary(proposal: ScreenProposal) -> str:
         values["number_value"] = Decimal(values["number_value"])
     summary = attribute_summary(SimpleNamespace(kind=proposal.kind, **values))
     label = KIND_LABELS[proposal.kind].lower()
-    return f"Proposed {label}{': ' + summary if summary else ''} ({proposal.engine}, {proposal.score:.2f})"
+    filled = f": {summary}" if summary else ""
+    return f"Proposed {label}{filled} ({proposal.engine}, {proposal.score:.2f})"
 
 
 def _past_extents(annotation_ids: list[int]) -> list[tuple[int, int]]:
