@@ -95,7 +95,7 @@ def _answer(request, article: Article, *, notice="", error="", status=200, opene
         "proposal_error": error,
     }
     if opened is not None:
-        context |= panel_context(request.user, opened, notice=notice, created=True)
+        context |= panel_context(request.user, opened, created=True)  # the status line says it
     return render(request, f"{TEMPLATE}#proposal_answer", context, status=status)
 
 
