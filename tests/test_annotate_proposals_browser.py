@@ -135,7 +135,6 @@ def test_a_kind_can_be_hidden_and_is_skipped(logged_in_page, annotator, proposed
     page.keyboard.press("]")
     quotation = Suggestion.objects.get(article=proposed, kind=Kind.QUOTATION).pk
     assert focused(page) == quotation
-    outline = page.evaluate(
-        "() => getComputedStyle(document.querySelector('#article-body .p.k-number')).backgroundImage"
-    )
+    number_mark = page.locator("#article-body .p.k-number").first
+    outline = number_mark.evaluate("(mark) => getComputedStyle(mark).backgroundImage")
     assert outline == "none"
