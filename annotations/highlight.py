@@ -18,14 +18,23 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import NamedTuple
 
-from django.db.models import Q
+from django.db.models import FilteredRelation, Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .exporters import decimal_text
-from .models import Annotation, Article, HistoryEntry, Kind, SpeechType, State
+from .models import (
+    Annotation,
+    Article,
+    HistoryEntry,
+    Kind,
+    SpeechType,
+    State,
+    SuggestionStatus,
+)
 from .text import assign_lanes, lanes_around, paragraph_starts, segments
 
 # Underline lanes drawn below the text; deeper overlaps share a "more" cue on the segment.
@@ -77,6 +86,27 @@ SCREEN_FIELDS = (
     "number_value", "number_unit", "number_scale", "number_qualifier", "number_counts",
     "speaker", "speech_type", "claimant", "check_worthy",
 )  # fmt: skip
+
+
+class ScreenProposal(NamedTuple):
+    """One pending proposal of the assistant as the screen draws it (dashed, apart from the
+    annotations): `attributes` as stored (Annotation field names, decimals as strings)."""
+
+    id: int
+    kind: str
+    start: int
+    end: int
+    attributes: dict
+    score: float
+    engine: str
+
+
+PROPOSAL_FIELDS = ScreenProposal._fields
+# What attribute_summary reads of a span, empty: a proposal's attributes are filled over it.
+_NO_ATTRIBUTES = {
+    "number_value": None, "number_unit": "", "number_scale": "", "number_qualifier": "",
+    "number_counts": "", "speaker": "", "speech_type": "", "claimant": "", "check_worthy": None,
+}  # fmt: skip
 # Paragraph starts per article body (its checksum): the body never changes.
 _PARAGRAPHS: dict[str, tuple[int, ...]] = {}
 PARAGRAPHS_CACHED = 2048
@@ -96,19 +126,27 @@ def screen_spans(article: Article) -> list[ScreenSpan]:
     return [ScreenSpan(*row) for row in rows]
 
 
-def screen_state(article: Article) -> list[ScreenSpan]:
-    """`screen_spans`, and on `article` the annotations_version they are at.
+def screen_state(article: Article) -> tuple[list[ScreenSpan], list[ScreenProposal]]:
+    """`screen_spans` and the pending proposals, and on `article` the annotations_version
+    they are at, in two queries whatever their numbers.
 
-    The spans carry the version read by the same statement, so a screen claims exactly the
-    version it draws; an article without spans takes the version read just before, which
-    can only be older than what is drawn: the next live update then sends again what the
-    screen already has, and every swap is idempotent (see `screen_changes`).
+    The version is read with the proposals, just before the spans: what is drawn is at
+    least that new, so the screen may claim it. A change made in between is then sent
+    again by the next live update, and every swap is idempotent (see `screen_changes`);
+    claiming a newer version than the proposals drawn would keep a proposal accepted
+    meanwhile on the screen.
     """
-    version = _current_version(article)
-    fields = [*SCREEN_FIELDS, "article__annotations_version"]
-    rows = list(article.annotations.live().values_list(*fields))
-    article.annotations_version = rows[0][-1] if rows else version
-    return [ScreenSpan(*row[:-1]) for row in rows]
+    pending = FilteredRelation("suggestions", condition=Q(suggestions__status="pending"))
+    rows = list(
+        Article.objects.filter(pk=article.pk)
+        .annotate(pending=pending)
+        .order_by("pending__start", "-pending__end", "pending__id")
+        .values_list("annotations_version", *(f"pending__{name}" for name in PROPOSAL_FIELDS))
+    )
+    article.annotations_version = rows[0][0]
+    proposals = [ScreenProposal(*row[1:]) for row in rows if row[1] is not None]
+    spans = [ScreenSpan(*row) for row in article.annotations.live().values_list(*SCREEN_FIELDS)]
+    return spans, proposals
 
 
 class BodySpan(NamedTuple):
@@ -131,7 +169,8 @@ class ScreenChanges:
     """What a screen showing `since` must change to show `version`, as htmx out-of-band
     swaps: the paragraphs to redraw, the list rows to remove (withdrawn since), the rows
     to insert after their predecessor in text order (None: first), each in place of the
-    screen's copy if it has one (annotate.js), and the counts."""
+    screen's copy if it has one (annotate.js), and the counts (pending proposals per kind
+    included)."""
 
     since: int
     version: int
@@ -140,6 +179,7 @@ class ScreenChanges:
     inserted: list[tuple[int | None, SafeString]]
     annotation_count: int
     my_draft_count: int
+    proposal_counts: list[tuple[str, str, int]]
 
 
 def screen_changes(
@@ -158,6 +198,14 @@ def screen_changes(
     may be newer than the version claimed; the next update sends it again, in place.
     `known`: annotations the caller holds as they are now (the one it just created): their
     rows are not read again. `article.annotations_version` becomes the version claimed.
+
+    The proposals are read in one more statement, after the spans: the pending ones (drawn)
+    and those decided or stored since `since` (their paragraphs are redrawn: an accepted or
+    dismissed proposal disappears, a new one appears). Read later than the structure, they
+    can only be newer than the version claimed, and the next update redraws them again.
+    Pending proposals that `suggestions_refresh` deletes (an engine's older version) leave
+    no trace for this: a screen drops them at its next whole render (a reload, or when a
+    new engine version's proposals are too many changes to send one by one).
     """
     spans = article.annotations.filter(~Q(state=State.WITHDRAWN) | Q(changed_version__gt=since))
     fields = [*BodySpan._fields[:-1], "article__annotations_version"]
@@ -165,7 +213,15 @@ def screen_changes(
     article.annotations_version = rows[0].at if rows else _current_version(article)
     changed = [span for span in rows if span.changed_version > since]
     live = [span for span in rows if span.state != State.WITHDRAWN]
-    if since > article.annotations_version or too_many_changes(len(changed), len(live)):
+    suggestions = article.suggestions.filter(
+        Q(status=SuggestionStatus.PENDING) | Q(changed_version__gt=since)
+    ).order_by("start", "-end", "id")
+    proposal_rows = list(suggestions.values_list(*PROPOSAL_FIELDS, "status", "changed_version"))
+    pending = [ScreenProposal(*row[:-2]) for row in proposal_rows if row[-2] == "pending"]
+    proposals_changed = [row for row in proposal_rows if row[-1] > since]
+    if since > article.annotations_version or too_many_changes(
+        len(changed) + len(proposals_changed), len(live) + len(pending)
+    ):
         return None
     position = {span.id: index for index, span in enumerate(live)}
     inserted = [span.id for span in live if span.changed_version > since]
@@ -175,6 +231,7 @@ def screen_changes(
         texts |= {row[0]: ScreenSpan(*row) for row in fields}
     edited = [span.id for span in changed if span.version > 1]
     extents = [(span.start, span.end) for span in changed] + _past_extents(edited)
+    extents += [(row[2], row[3]) for row in proposals_changed]
     paragraphs = article_paragraphs(article)
     redrawn = {
         index for start, end in extents for index in _paragraphs_meeting(paragraphs, start, end)
@@ -182,7 +239,9 @@ def screen_changes(
     return ScreenChanges(
         since=since,
         version=article.annotations_version,
-        paragraphs=paragraphs_html(article.body, live, paragraphs, sorted(redrawn), oob=True),
+        paragraphs=paragraphs_html(
+            article.body, live, paragraphs, sorted(redrawn), oob=True, proposals=pending
+        ),
         # Withdrawn since: the screen has their rows unless they were also created since.
         removed=[
             span.id
@@ -200,7 +259,28 @@ def screen_changes(
         my_draft_count=sum(
             1 for span in live if span.author_id == user_id and span.state == State.DRAFT
         ),
+        proposal_counts=proposal_counts(pending),
     )
+
+
+def proposal_counts(proposals: Sequence[ScreenProposal]) -> list[tuple[str, str, int]]:
+    """Pending proposals per kind as (kind, label, count), every kind in the kinds' order."""
+    counts = dict.fromkeys(Kind.values, 0)
+    for proposal in proposals:
+        counts[proposal.kind] += 1
+    return [(kind, KIND_LABELS[kind], count) for kind, count in counts.items()]
+
+
+def proposal_summary(proposal: ScreenProposal) -> str:
+    """What accepting it fills in, as the list writes an annotation's attributes, with the
+    engine and its score: "Proposed number: 30 percent · more than (numbers, 0.95)"."""
+    values = _NO_ATTRIBUTES | proposal.attributes
+    if values["number_value"] is not None:
+        values["number_value"] = Decimal(values["number_value"])
+    summary = attribute_summary(SimpleNamespace(kind=proposal.kind, **values))
+    label = KIND_LABELS[proposal.kind].lower()
+    filled = f": {summary}" if summary else ""
+    return f"Proposed {label}{filled} ({proposal.engine}, {proposal.score:.2f})"
 
 
 def _past_extents(annotation_ids: list[int]) -> list[tuple[int, int]]:
@@ -235,30 +315,43 @@ def article_paragraphs(article: Article) -> tuple[int, ...]:
     return starts
 
 
-def body_html(body: str, spans: Sequence[ScreenSpan], paragraphs=None) -> SafeString:
+def body_html(
+    body: str, spans: Sequence[ScreenSpan], paragraphs=None, *, proposals: Sequence = ()
+) -> SafeString:
     """The body as paragraphs of segments: `<span class="para" id="para-<i>">` each holding
     `<span class="seg" data-start data-end data-ids>` elements.
 
     A segment covered by annotations nests one `<span class="m k-<kind> l<lane>">` per
     annotation (up to MAX_LANES); data-start/data-end are code-point offsets, data-ids the
     covering annotation ids, so the browser can map a selection or a hover back to them.
+    Pending `proposals` are cut by the same segmenting: a segment they cover is `pr`, lists
+    them in data-pids and nests, inside the annotations' marks, one
+    `<span class="p k-<kind>" data-p>` per proposal (`ps` / `pe` where it starts / ends, so
+    the dashed outline closes there), titled with what accepting it fills in.
     Segments never cross a paragraph's start, so one paragraph can be redrawn alone
     (`paragraphs_html`) exactly as it is drawn here.
     """
     paragraphs = paragraph_starts(body) if paragraphs is None else paragraphs
     ranges = [(span.id, span.start, span.end) for span in spans]
-    marks = _marks(spans, assign_lanes(ranges))
-    cut = segments(body, ranges, cuts=paragraphs)
+    marks = _marks(spans, assign_lanes(ranges)) | _proposal_marks(proposals)
+    cut = segments(body, ranges + _proposal_ranges(proposals), cuts=paragraphs)
     return mark_safe("".join(_paragraphs(body, paragraphs, range(len(paragraphs)), cut, marks)))
 
 
 def paragraphs_html(
-    body: str, spans: Sequence, paragraphs: Sequence[int], indexes: Sequence[int], *, oob=False
+    body: str,
+    spans: Sequence,
+    paragraphs: Sequence[int],
+    indexes: Sequence[int],
+    *,
+    oob=False,
+    proposals: Sequence = (),
 ) -> list[SafeString]:
     """The paragraphs `indexes` (in order) as `body_html` draws them, each on its own (for an
     htmx out-of-band swap when `oob`). `spans` are all the live spans in reading order
-    (anything with id, kind, start and end); only those near the paragraphs are drawn, and
-    lanes are worked out only for the overlap clusters that reach them."""
+    (anything with id, kind, start and end), `proposals` all the pending ones; only those
+    near the paragraphs are drawn, and lanes are worked out only for the overlap clusters
+    that reach them."""
     ranges = [(span.id, span.start, span.end) for span in spans]
     ends = [*paragraphs[1:], len(body)]
     runs = _consecutive(indexes)
@@ -268,9 +361,37 @@ def paragraphs_html(
     html = []
     for (first, last), (start, end) in zip(runs, windows, strict=True):
         near = [span for span in ranges if span[1] < end and span[2] > start]
-        cut = segments(body, near, start=start, end=end, cuts=paragraphs)
+        nearby = [
+            proposal for proposal in proposals if proposal.start < end and proposal.end > start
+        ]
+        marks |= _proposal_marks(nearby)
+        cut = segments(body, near + _proposal_ranges(nearby), start=start, end=end, cuts=paragraphs)
         html.extend(_paragraphs(body, paragraphs, range(first, last + 1), cut, marks, oob=oob))
     return [mark_safe(paragraph) for paragraph in html]
+
+
+class _ProposalKey(NamedTuple):
+    """A proposal's id among the segments' covering ids (annotations are plain ints)."""
+
+    id: int
+
+
+def _proposal_ranges(proposals) -> list[tuple]:
+    return [(_ProposalKey(proposal.id), proposal.start, proposal.end) for proposal in proposals]
+
+
+def _proposal_marks(proposals) -> dict:
+    """Per proposal, once: its start, end, and its opening tag's parts before and after the
+    `ps` / `pe` classes a segment adds."""
+    return {
+        _ProposalKey(proposal.id): (
+            proposal.start,
+            proposal.end,
+            f'<span class="p k-{proposal.kind}',
+            f'" data-p="{proposal.id}" title="{escape(proposal_summary(proposal))}">',
+        )
+        for proposal in proposals
+    }
 
 
 def _consecutive(indexes: Sequence[int]) -> list[tuple[int, int]]:
@@ -311,20 +432,34 @@ def _paragraphs(body, paragraphs, indexes, cut, marks, *, oob=False):
 
 
 def _segment_html(segment, marks) -> str:
-    # Safe: the text goes through html.escape(); kinds are choices, the rest are integers.
+    # Safe: the text goes through html.escape(), so do the proposals' titles (_proposal_marks);
+    # kinds are choices, the rest are integers.
     text = html.escape(segment.text)
     if not segment.span_ids:
         return (
             f'<span class="seg" data-start="{segment.start}" data-end="{segment.end}">{text}</span>'  # noqa: E501
         )
-    covering = [marks[span_id] for span_id in segment.span_ids]
+    covering = [marks[span_id] for span_id in segment.span_ids if type(span_id) is int]
+    proposed = [span_id for span_id in segment.span_ids if type(span_id) is _ProposalKey]
     drawn = sorted(mark for mark in covering if mark[0] < MAX_LANES)
-    deep = " deep" if len(drawn) < len(covering) else ""
-    ids = " ".join(mark[2] for mark in covering)
+    classes = "seg on" if covering else "seg"
+    if len(drawn) < len(covering):
+        classes += " deep"
+    attributes = f' data-ids="{" ".join(mark[2] for mark in covering)}"' if covering else ""
     opening = "".join(mark[1] for mark in drawn)
+    closing = len(drawn) + len(proposed)
+    if proposed:
+        classes += " pr"
+        attributes += f' data-pids="{" ".join(str(key.id) for key in proposed)}"'
+        for key in proposed:
+            start, end, head, tail = marks[key]
+            edges = (" ps" if segment.start == start else "") + (
+                " pe" if segment.end == end else ""
+            )
+            opening += f"{head}{edges}{tail}"
     return (
-        f'<span class="seg on{deep}" data-start="{segment.start}" data-end="{segment.end}" '
-        f'data-ids="{ids}">{opening}{text}{"</span>" * len(drawn)}</span>'
+        f'<span class="{classes}" data-start="{segment.start}" data-end="{segment.end}"'
+        f"{attributes}>{opening}{text}{'</span>' * closing}</span>"
     )
 
 

@@ -614,6 +614,9 @@ class Suggestion(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The article's annotations_version when it was stored or decided: the annotate screen's
+    # live update redraws the paragraphs of the proposals changed since the version it shows.
+    changed_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = SuggestionQuerySet.as_manager()
 
@@ -621,6 +624,7 @@ class Suggestion(models.Model):
         ordering = ["article_id", "start", "-end", "kind", "id"]
         indexes = [
             models.Index(fields=["article", "status", "start"], name="suggestion_article_idx"),
+            models.Index(fields=["article", "changed_version"], name="suggestion_changed_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

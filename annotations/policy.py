@@ -26,6 +26,8 @@ class Action(StrEnum):
     VIEW_ARTICLES = "view_articles"
     IMPORT_ARTICLES = "import_articles"
     CREATE_ANNOTATION = "create_annotation"
+    # Run the assistant's engines on an article (and decide its proposals): who annotates.
+    PROPOSE = "propose"
     EDIT_ANNOTATION = "edit_annotation"
     WITHDRAW_ANNOTATION = "withdraw_annotation"
     SUBMIT_ANNOTATION = "submit_annotation"
@@ -111,6 +113,7 @@ PERMISSION_FOR = {
     Action.VIEW_ARTICLES: "annotations.view_article",
     Action.IMPORT_ARTICLES: "annotations.import_articles",
     Action.CREATE_ANNOTATION: "annotations.add_annotation",
+    Action.PROPOSE: "annotations.add_annotation",
     Action.VIEW_QUEUE: REVIEW_PERMISSION,
     Action.ADD_SOURCE: "annotations.add_source",
     Action.EXPORT: "annotations.export_verified",

@@ -28,6 +28,7 @@ from .models import (
 )
 from .policy import Action
 from .suggest import Proposal, propose_all
+from .text import paragraphs_around
 from .workflow import (
     KIND_FIELDS,
     WorkflowError,
@@ -93,11 +94,13 @@ def suggestions_refresh(*, article: Article, proposals: list[Proposal] | None = 
     ]
     current = {(row.engine, row.engine_version) for row in rows}
     with transaction.atomic():
-        _lock_article(pk=article.pk)
+        version = _lock_article(pk=article.pk)
+        for row in rows:  # stored at the version this refresh's bump makes
+            row.changed_version = version + 1
         before = Suggestion.objects.filter(article=article).count()
         outdated = Q()
-        for engine, version in current:
-            outdated |= Q(engine=engine) & ~Q(engine_version=version)
+        for engine, engine_version in current:
+            outdated |= Q(engine=engine) & ~Q(engine_version=engine_version)
         if current:
             Suggestion.objects.pending().filter(article=article).filter(outdated).delete()
             before = Suggestion.objects.filter(article=article).count()
@@ -117,29 +120,37 @@ def _attributes_for_annotation(suggestion: Suggestion) -> dict:
     return attributes
 
 
-def _locked_pending(suggestion_id: int) -> Suggestion:
+class ProposalDecided(WorkflowError):
+    """Someone accepted or dismissed this proposal already (a race, or a stale screen)."""
+
+
+def _locked_pending(suggestion_id: int) -> tuple[Suggestion, int]:
+    """The pending proposal, read again under its article's lock, and the article's version."""
     suggestion = Suggestion.objects.select_related("article").filter(pk=suggestion_id).first()
     if suggestion is None:
         raise WorkflowError("This proposal does not exist.")
-    _lock_article(pk=suggestion.article_id)
+    version = _lock_article(pk=suggestion.article_id)
     suggestion.refresh_from_db(fields=["status", "decided_by", "decided_at"])
     if suggestion.status != SuggestionStatus.PENDING:
-        raise WorkflowError(f"This proposal was already {suggestion.get_status_display().lower()}.")
-    return suggestion
+        status = suggestion.get_status_display().lower()
+        raise ProposalDecided(f"This proposal was already {status}.")
+    return suggestion, version
 
 
-def _decide(suggestion: Suggestion, user, status: SuggestionStatus) -> None:
+def _decide(suggestion: Suggestion, user, status: SuggestionStatus, version: int) -> None:
+    """Record the decision at `version`, the one this transaction's bump makes."""
     suggestion.status = status
     suggestion.decided_by = user
     suggestion.decided_at = timezone.now()
-    suggestion.save(update_fields=["status", "decided_by", "decided_at"])
+    suggestion.changed_version = version
+    suggestion.save(update_fields=["status", "decided_by", "decided_at", "changed_version"])
 
 
 def suggestion_accept(*, suggestion_id: int, user) -> Annotation:
     """The proposal becomes `user`'s draft, attributes filled in, pointing back to it."""
     policy.check(user, Action.CREATE_ANNOTATION)
     with transaction.atomic():
-        suggestion = _locked_pending(suggestion_id)
+        suggestion, version = _locked_pending(suggestion_id)
         annotation = annotation_create(
             article=suggestion.article,
             author=user,
@@ -150,7 +161,7 @@ def suggestion_accept(*, suggestion_id: int, user) -> Annotation:
             attributes=_attributes_for_annotation(suggestion),
             suggestion=suggestion,
         )
-        _decide(suggestion, user, SuggestionStatus.ACCEPTED)
+        _decide(suggestion, user, SuggestionStatus.ACCEPTED, version + 1)  # create's bump
     return annotation
 
 
@@ -158,8 +169,8 @@ def suggestion_dismiss(*, suggestion_id: int, user) -> Suggestion:
     """Not worth annotating: hidden for everyone, never proposed again by this version."""
     policy.check(user, Action.CREATE_ANNOTATION)
     with transaction.atomic():
-        suggestion = _locked_pending(suggestion_id)
-        _decide(suggestion, user, SuggestionStatus.DISMISSED)
+        suggestion, version = _locked_pending(suggestion_id)
+        _decide(suggestion, user, SuggestionStatus.DISMISSED, version + 1)
         _bump_article(suggestion.article_id)
     return suggestion
 
@@ -221,10 +232,23 @@ def suggestions_accept_all(*, article: Article, kind: str, start: int, end: int,
         )
         redraw_after_many(annotations, {article.pk: version + 1})
         Suggestion.objects.filter(pk__in=[suggestion.pk for suggestion in chosen]).update(
-            status=SuggestionStatus.ACCEPTED, decided_by=user, decided_at=timezone.now()
+            status=SuggestionStatus.ACCEPTED,
+            decided_by=user,
+            decided_at=timezone.now(),
+            changed_version=version + 1,
         )
         _bump_article(article.pk)
     return annotations
+
+
+def suggestions_accept_paragraph(*, suggestion: Suggestion, user) -> list:
+    """Accept every pending proposal of `suggestion`'s kind in its paragraph (the paragraphs
+    it spans, if it runs over a break): `suggestions_accept_all` over the body's paragraph."""
+    article = suggestion.article
+    start, end = paragraphs_around(article.body, suggestion.start, suggestion.end)
+    return suggestions_accept_all(
+        article=article, kind=suggestion.kind, start=start, end=end, user=user
+    )
 
 
 def origin_of(annotation: Annotation, suggestion: Suggestion | None) -> dict | None:

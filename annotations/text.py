@@ -4,6 +4,7 @@ Offsets everywhere in Workbench are Unicode code points (Python string indices).
 count UTF-16 code units; the conversions live here so there is one place to get them right.
 """
 
+import bisect
 import heapq
 import re
 import unicodedata
@@ -229,6 +230,16 @@ def paragraph_starts(body: str) -> tuple[int, ...]:
     """
     breaks = (match.end() for match in _PARAGRAPH_BREAK.finditer(body))
     return (0, *(end for end in breaks if end < len(body)))
+
+
+def paragraphs_around(body: str, start: int, end: int, starts=None) -> tuple[int, int]:
+    """The stretch [from, to) of whole paragraphs that holds [start, end): one paragraph,
+    or several for a span that runs over a break (a quotation over paragraphs). `starts`:
+    the body's `paragraph_starts`, when the caller has them."""
+    starts = paragraph_starts(body) if starts is None else starts
+    first = bisect.bisect_right(starts, start) - 1
+    last = bisect.bisect_left(starts, end) - 1
+    return starts[first], starts[last + 1] if last + 1 < len(starts) else len(body)
 
 
 def paragraph_around(body: str, start: int, end: int) -> tuple[int, int]:

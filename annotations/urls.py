@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import accounts, annotate, articles, export, importing, interop, review
+from .views import accounts, annotate, articles, export, importing, interop, proposals, review
 
 urlpatterns = [
     # Accounts
@@ -18,6 +18,23 @@ urlpatterns = [
         "articles/<int:article_id>/annotate/submit-all/",
         annotate.submit_all,
         name="annotate_submit_all",
+    ),
+    # The assistant's proposals on the annotate screen (the proposal's id is posted)
+    path("articles/<int:article_id>/proposals/run/", proposals.proposals_run, name="proposals_run"),
+    path(
+        "articles/<int:article_id>/proposals/accept/",
+        proposals.proposal_accept,
+        name="proposal_accept",
+    ),
+    path(
+        "articles/<int:article_id>/proposals/dismiss/",
+        proposals.proposal_dismiss,
+        name="proposal_dismiss",
+    ),
+    path(
+        "articles/<int:article_id>/proposals/accept-paragraph/",
+        proposals.proposal_accept_paragraph,
+        name="proposal_accept_paragraph",
     ),
     path("annotate/<int:annotation_id>/", annotate.panel, name="annotate_panel"),
     path(

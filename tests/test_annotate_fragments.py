@@ -408,10 +408,12 @@ def big_article(annotator, other_annotator):
 
 # The request's (user, its two permission lookups, the article), the write's (begin, lock,
 # duplicate check, insert, lanes, history, version, commit) and the answer's (the spans,
-# the panel's history): 14, whatever the number of spans.
-CREATE_QUERY_BOUND = 14
-# The fast path's statement, then user, permissions, article, the spans, the changed rows.
-POLL_QUERY_BOUND = 7
+# the assistant's proposals, the panel's history): 15, whatever the number of spans and
+# proposals (tests/test_annotate_proposals.py).
+CREATE_QUERY_BOUND = 15
+# The fast path's statement, then user, permissions, article, the spans, the proposals, the
+# changed rows.
+POLL_QUERY_BOUND = 8
 
 
 @pytest.mark.parametrize("count", [10, 1000])

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotations.highlight import body_html, paragraphs_html
+from annotations.highlight import ScreenProposal, body_html, paragraphs_html
 from annotations.text import (
     assign_lanes,
     lanes_around,
@@ -146,3 +146,28 @@ def test_each_paragraph_drawn_alone_is_the_whole_render_there(case):
         alone[index] for index in some
     ]
     assert html.unescape(re.sub(r"<[^>]+>", "", whole)) == body
+
+
+@settings(max_examples=200, deadline=None)
+@given(bodies_with_spans(max_spans=40))
+def test_paragraphs_with_proposals_drawn_alone_are_the_whole_render_there(case):
+    """Proposals are cut by the same segmenting: half the spans drawn as proposals over and
+    inside the other half, each paragraph alone still equals the whole render."""
+    body, spans = case
+    annotations, proposed = spans[::2], spans[1::2]
+    proposals = [
+        ScreenProposal(span.id, span.kind, span.start, span.end, {}, 0.5, "test")
+        for span in proposed
+    ]
+    paragraphs = paragraph_starts(body)
+    whole = str(body_html(body, annotations, paragraphs, proposals=proposals))
+    alone = paragraphs_html(
+        body, annotations, paragraphs, range(len(paragraphs)), proposals=proposals
+    )
+    assert "".join(alone) == whole
+    assert html.unescape(re.sub(r"<[^>]+>", "", whole)) == body
+    # Each proposal opens once (`ps`) and closes once (`pe`), whatever it overlaps.
+    for proposal in proposals:
+        marks = re.findall(rf'<span class="p k-\w+( ps)?( pe)?" data-p="{proposal.id}"', whole)
+        assert [mark[0] for mark in marks].count(" ps") == 1
+        assert [mark[1] for mark in marks].count(" pe") == 1

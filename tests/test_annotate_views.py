@@ -25,7 +25,8 @@ pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
 # Session, user, the user's two permission lookups, the user's groups (header), the
-# article, its annotations, the open annotation's history: nothing grows with the spans.
+# article, its version with the pending proposals, its annotations, the open annotation's
+# review and history: nothing grows with the spans or the proposals.
 PAGE_QUERY_BOUND = 10
 FRAGMENT_QUERY_BOUND = 10
 
@@ -201,7 +202,7 @@ def test_create_stores_the_span_with_its_context(client_for, annotator, article)
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="create-box"')
     assert 'id="panel"' in html and 'id="article-body"' in html and 'id="live"' in html
-    assert html.count('hx-swap-oob="true"') == 4  # panel, body, list, poller
+    assert html.count('hx-swap-oob="true"') == 5  # panel, body, list, poller, proposal counts
 
 
 def test_create_counts_code_points_after_an_emoji(client_for, annotator):
@@ -356,7 +357,7 @@ def test_edit_saves_attributes_through_the_workflow(client_for, annotator, artic
     assert number.version == 2
     assert HistoryEntry.objects.filter(annotation=number, action="edited").exists()
     html = response.content.decode()
-    assert "Saved." in html and html.count('hx-swap-oob="true"') == 3
+    assert "Saved." in html and html.count('hx-swap-oob="true"') == 4
     assert "518400000000 USD · scale: billion" in html  # the list row shows the attributes
 
 
@@ -665,7 +666,8 @@ def test_poll_returns_what_changed_as_out_of_band_fragments(
         f'<ol class="ann-rows" hx-swap-oob="afterbegin:#ann-list"><li id="ann-{theirs.pk}"' in html
     )
     assert 'id="article-body"' not in html and 'id="annotation-list"' not in html
-    assert html.count('hx-swap-oob="true"') == 3  # the paragraph, the list's head, the poller
+    assert html.count('hx-swap-oob="true"') == 4  # the paragraph, the list's head, the poller,
+    # the proposals' counts
     assert 'id="panel"' not in html  # the open side panel stays as it is
     assert response["X-Annotations-Version"] == str(seen + 1)
 
@@ -674,7 +676,7 @@ def test_poll_without_a_version_returns_the_whole_screen(client_for, annotator, 
     own_draft(article, annotator)
     response = client_for(annotator).get(poll_url(article), headers=HTMX)
     html = response.content.decode()
-    assert html.count('hx-swap-oob="true"') == 3  # body, list, poller
+    assert html.count('hx-swap-oob="true"') == 4  # body, list, poller, proposal counts
     assert body_text(html)[0] == article.body
 
 

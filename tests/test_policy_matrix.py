@@ -28,6 +28,8 @@ PERMISSION_ACTIONS = {
     Action.VIEW_ARTICLES: {Role.ANNOTATOR, Role.REVIEWER, Role.EDITOR, Role.RESEARCHER},
     Action.IMPORT_ARTICLES: {Role.EDITOR},
     Action.CREATE_ANNOTATION: {Role.ANNOTATOR, Role.EDITOR},
+    # Running the assistant's engines on demand: the same rule as annotating.
+    Action.PROPOSE: {Role.ANNOTATOR, Role.EDITOR},
     Action.VIEW_QUEUE: {Role.REVIEWER, Role.EDITOR},
     Action.ADD_SOURCE: {Role.REVIEWER, Role.EDITOR},
     Action.EXPORT: {Role.EDITOR, Role.RESEARCHER},

@@ -45,6 +45,7 @@ from ..highlight import (
     attribute_summary,
     body_html,
     excerpt,
+    proposal_counts,
     rows_html,
     screen_changes,
     screen_state,
@@ -79,13 +80,17 @@ def _screen_url(annotation: Annotation) -> str:
 
 
 def updates_context(request, article: Article) -> dict:
-    """The whole body, list and poller, as the page draws them. The spans and the version
-    they are at come from one snapshot (two queries whatever the number of annotations)."""
-    spans = screen_state(article)
+    """The whole body, list, proposals box and poller, as the page draws them. The spans,
+    the pending proposals and the version they are at: two queries whatever their numbers
+    (`highlight.screen_state`)."""
+    spans, proposals = screen_state(article)
     return {
         "article": article,
         "annotation_count": len(spans),
-        "body_html": body_html(article.body, spans, article_paragraphs(article)),
+        "body_html": body_html(
+            article.body, spans, article_paragraphs(article), proposals=proposals
+        ),
+        "proposal_counts": proposal_counts(proposals),
         "rows_html": rows_html(spans, request.user.pk),
         "my_draft_count": sum(
             1 for span in spans if span.author_id == request.user.pk and span.state == State.DRAFT
@@ -106,7 +111,7 @@ def refresh_context(request, article: Article, shown: int | None, *, known=()) -
     return {"article": article, "changes": changes}
 
 
-def _shown_version(request) -> int | None:
+def shown_version(request) -> int | None:
     """The version of the article's annotations the screen sending this request shows."""
     return parse_optional_id(
         request.headers.get("X-Annotations-Shown"),
@@ -188,6 +193,7 @@ def screen_context(request, article: Article, *, open_id=None, create_form=None,
         updates_context(request, article)
         | panel_context(request.user, annotation, **panel)
         | create_context(request, article, create_form, duplicate=duplicate)
+        | {"proposal_notice": "", "proposal_error": ""}  # the proposals box's status line
     )
 
 
@@ -206,7 +212,7 @@ def _changed(request, annotation: Annotation, notice: str, *, status=200, error=
     body and list; a plain form post is redirected back to the page."""
     article = annotation.article  # refresh_context reads its annotations_version again
     if request.htmx:
-        context = refresh_context(request, article, _shown_version(request)) | panel_context(
+        context = refresh_context(request, article, shown_version(request)) | panel_context(
             request.user, annotation, notice=notice, error=error
         )
         return render(request, f"{TEMPLATE}#changed", context, status=status)
@@ -293,7 +299,7 @@ def _created(request, annotation: Annotation):
         return redirect(_screen_url(annotation))
     article = annotation.article  # refresh_context reads its annotations_version again
     context = (
-        refresh_context(request, article, _shown_version(request), known=[annotation])
+        refresh_context(request, article, shown_version(request), known=[annotation])
         | panel_context(request.user, annotation, notice=notice, focus=True, created=True)
         | create_context(request, article)
     )
@@ -450,7 +456,7 @@ def submit_all(request, article_id: int):
     if not request.htmx:
         messages.success(request, notice)
         return redirect("article_detail", article_id=article.pk)
-    context = refresh_context(request, article, _shown_version(request)) | panel_context(
+    context = refresh_context(request, article, shown_version(request)) | panel_context(
         request.user, None, notice=notice
     )
     return render(request, f"{TEMPLATE}#changed", context)

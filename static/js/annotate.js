@@ -1,6 +1,6 @@
 // The annotate screen: selections as code points, c/n/q to create, j/k/Enter/Delete to work
-// through annotations, word-by-word keyboard selection, and live updates that wait while
-// the user is selecting. Plain JavaScript, no build step; htmx does the requests.
+// through annotations, ]/[ and y/x/Y for the assistant's proposals, word-by-word keyboard
+// selection, and live updates that wait while the user is selecting. Plain JavaScript, no build step; htmx does the requests.
 "use strict";
 
 (() => {
@@ -658,7 +658,7 @@
     }
     // Refusals carry the panel or form that says why: show them where the user looks.
     // Anything else (a bare 403 page, a server error) must not replace the panel.
-    if ([403, 409, 422].includes(detail.xhr.status) && elt && root.contains(elt)) {
+    if ([403, 404, 409, 422].includes(detail.xhr.status) && elt && root.contains(elt)) {
       const target = detail.target && detail.target.id;
       if (target && detail.xhr.responseText.includes(`id="${target}"`)) {
         detail.shouldSwap = true;
@@ -725,6 +725,156 @@
     }
   });
 
+  // ---- The assistant's proposals: ] / [ to move, y accept, x dismiss, Y all of a kind ----
+  // Pending proposals are drawn in the text (highlight.py): each proposal's marks are
+  // `.p[data-p]`, the one where it starts `.ps`, where it ends `.pe`, titled with what
+  // accepting it fills in. The focused one is remembered by id and by where it starts: when
+  // it disappears (accepted, dismissed, here or elsewhere) the focus moves to the next one.
+
+  let proposal = null; // {id, start} of the focused proposal
+  const hiddenKinds = new Set();
+  const proposalStarts = () => Array.from(bodyEl().querySelectorAll(".p.ps[data-p]"))
+    .filter((mark) => !hiddenKinds.has(proposalKind(mark)));
+  const proposalMarks = (id) => bodyEl().querySelectorAll(`.p[data-p="${CSS.escape(String(id))}"]`);
+  const proposalKind = (mark) => ["claim", "number", "quotation"].find((kind) => mark.classList.contains(`k-${kind}`));
+
+  function proposalSpan(id) {
+    const marks = proposalMarks(id);
+    if (!marks.length) return null;
+    const first = marks[0];
+    const last = Array.from(marks).find((mark) => mark.classList.contains("pe")) || marks[marks.length - 1];
+    return {
+      id: String(id),
+      kind: proposalKind(first),
+      start: Number(first.closest(".seg").dataset.start),
+      end: Number(last.closest(".seg").dataset.end),
+      title: first.title,
+    };
+  }
+
+  // Show the focus (marks, the box's line, the form's id) for `proposal`, or clear it.
+  function markProposal() {
+    document.querySelectorAll(".p.is-focus").forEach((mark) => mark.classList.remove("is-focus"));
+    const line = document.getElementById("proposal-focus");
+    const form = document.getElementById("proposal-form");
+    const span = proposal && proposalSpan(proposal.id);
+    if (form) {
+      form.elements.suggestion.value = span ? span.id : "";
+      form.querySelectorAll("button").forEach((button) => { button.disabled = !span; });
+    }
+    if (!span) {
+      if (line) line.textContent = "Press ] for the next proposal, [ for the previous one.";
+      return null;
+    }
+    proposalMarks(span.id).forEach((mark) => mark.classList.add("is-focus"));
+    if (line) {
+      const ids = proposalStarts().map((mark) => mark.dataset.p);
+      line.textContent = `${ids.indexOf(span.id) + 1} of ${ids.length}: ${span.title}`;
+    }
+    return span;
+  }
+
+  function focusProposal(id, { scroll = true } = {}) {
+    const span = proposalSpan(id);
+    if (!span) return;
+    proposal = { id: span.id, start: span.start };
+    markProposal();
+    if (scroll) reveal(span.start, span.end);
+  }
+
+  function stepProposal(direction) {
+    const marks = proposalStarts();
+    if (!marks.length) {
+      say(hiddenKinds.size ? "No proposals of the kinds shown." : "No pending proposals: press Propose.");
+      return;
+    }
+    const ids = marks.map((mark) => mark.dataset.p);
+    let index = proposal ? ids.indexOf(proposal.id) : -1;
+    if (index === -1) index = direction > 0 ? 0 : ids.length - 1;
+    else index = Math.min(ids.length - 1, Math.max(0, index + direction));
+    focusProposal(ids[index]);
+  }
+
+  // After a swap: the focused proposal is still there (marked again), or it went (the next
+  // one shown from where it started takes the focus; scrolled into view when this screen
+  // decided it, `scroll`, never under the reader's eyes for someone else's decision).
+  function refreshProposalFocus({ scroll = false } = {}) {
+    if (!proposal) return;
+    if (proposalSpan(proposal.id) && !hiddenKinds.has(proposalSpan(proposal.id).kind)) {
+      markProposal();
+      return;
+    }
+    const next = proposalStarts().find((mark) => Number(mark.closest(".seg").dataset.start) >= proposal.start);
+    if (next) focusProposal(next.dataset.p, { scroll });
+    else {
+      proposal = null;
+      markProposal();
+    }
+  }
+
+  // y / x / Y press the form's buttons: real clicks, so htmx posts to the button's formaction.
+  function decideProposal(button) {
+    cancelPendingOpen();
+    const form = document.getElementById("proposal-form");
+    if (!form) {
+      say("Your role may not decide proposals.");
+      return;
+    }
+    if (!markProposal()) {
+      say("Choose a proposal first (] / [).");
+      return;
+    }
+    say("");
+    form.querySelector(button).click();
+  }
+
+  function applyProposalFilter() {
+    for (const kind of ["claim", "number", "quotation"]) {
+      root.classList.toggle(`hide-p-${kind}`, hiddenKinds.has(kind));
+    }
+    document.querySelectorAll("[data-proposal-filter]").forEach((box) => {
+      box.checked = !hiddenKinds.has(box.value);
+    });
+  }
+
+  document.addEventListener("change", (event) => {
+    if (!event.target.matches("[data-proposal-filter]")) return;
+    if (event.target.checked) hiddenKinds.delete(event.target.value);
+    else hiddenKinds.add(event.target.value);
+    applyProposalFilter();
+    refreshProposalFocus();
+  });
+
+  // A click on proposed text that carries no annotation focuses the innermost proposal.
+  document.addEventListener("click", (event) => {
+    const seg = event.target.closest && event.target.closest("#article-body .seg.pr:not(.on)");
+    if (!seg || selectionInBody()) return;
+    const marks = Array.from(seg.querySelectorAll(".p[data-p]"))
+      .filter((mark) => !hiddenKinds.has(proposalKind(mark)));
+    if (marks.length) focusProposal(marks[marks.length - 1].dataset.p);
+  });
+
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    const decided = Boolean(elt && elt.id === "proposal-form");
+    if (decided && event.detail.xhr.status === 200) {
+      const panel = document.getElementById("panel");
+      if (panel.dataset.open) current = panel.dataset.open; // an accept opened the new draft
+      markCurrent();
+    }
+    applyProposalFilter(); // the counts and filters may have been swapped
+    refreshProposalFocus({ scroll: decided });
+  });
+  // A live update swaps only out-of-band parts: once for all of one answer.
+  let proposalFrame = 0;
+  document.addEventListener("htmx:oobAfterSwap", () => {
+    cancelAnimationFrame(proposalFrame);
+    proposalFrame = requestAnimationFrame(() => {
+      applyProposalFilter();
+      refreshProposalFocus();
+    });
+  });
+
   // ---- Shortcuts ----
 
   document.addEventListener("keydown", (event) => {
@@ -749,6 +899,11 @@
       case "a": markAttribution(); break;
       case "j": step(1); break;
       case "k": step(-1); break;
+      case "]": stepProposal(1); break;
+      case "[": stepProposal(-1); break;
+      case "y": decideProposal("#proposal-accept"); break;
+      case "Y": decideProposal("#proposal-accept-paragraph"); break;
+      case "x": decideProposal("#proposal-dismiss"); break;
       case "t": bodyEl().focus(); break;
       case "?": help.showModal(); break;
       case "Enter":
