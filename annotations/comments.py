@@ -92,6 +92,8 @@ def comment_add(*, annotation_id: int, user, body: str) -> CommentResult:
             changes={"comment": [None, comment.pk]},
             comment=body,
         )
+        # Mentioning oneself tells nobody and is no mistake either.
+        names = [name for name in names if name != user.get_username()]
         mentioned, unknown = _mentioned_users(names, annotation)
         notifications.notify_comment(comment=comment, mentioned=mentioned)
     return CommentResult(comment=comment, notified=mentioned, unknown=unknown)

@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -100,7 +100,10 @@ def my_work(request):
         SECTION_LIMIT,
     )
     own_drafts, more_drafts = _limited(
-        drafts.exclude(review_outcome=ReviewOutcome.SENT_BACK).order_by("-updated_at", "-id"),
+        # Never reviewed (no outcome: NULL, which a plain exclude would drop) or reopened.
+        drafts.filter(
+            Q(review_outcome__isnull=True) | ~Q(review_outcome=ReviewOutcome.SENT_BACK)
+        ).order_by("-updated_at", "-id"),
         SECTION_LIMIT,
     )
     rejected, more_rejected = _limited(
