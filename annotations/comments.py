@@ -89,7 +89,6 @@ def comment_add(*, annotation_id: int, user, body: str) -> CommentResult:
             annotation=annotation,
             actor=user,
             action=HistoryAction.COMMENTED,
-            changes={"comment": [None, comment.pk]},
             comment=body,
         )
         # Mentioning oneself tells nobody and is no mistake either.
