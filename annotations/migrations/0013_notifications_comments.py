@@ -12,7 +12,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("annotations", "0011_assignments"),
+        ("annotations", "0012_assignments"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("annotations", "0010_article_counts"),
+        ("annotations", "0011_suggestion_versions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
