@@ -508,6 +508,7 @@ class HistoryAction(models.TextChoices):
     REOPENED = "reopened", "Reopened"
     EVIDENCE_ADDED = "evidence_added", "Evidence added"
     EVIDENCE_REMOVED = "evidence_removed", "Evidence removed"
+    COMMENTED = "commented", "Commented"
 
 
 class HistoryEntry(models.Model):
@@ -529,6 +530,136 @@ class HistoryEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# ---- Teams: who works on which article, what they are told, what they say (issue 12) ----
+
+
+class AssignmentRole(models.TextChoices):
+    ANNOTATOR = "annotator", "Annotator"
+    REVIEWER = "reviewer", "Reviewer"
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def of(self, user):
+        return self.filter(assignee=user)
+
+
+class Assignment(models.Model):
+    """An editor asks one person to annotate (or review) one article, optionally by a date.
+
+    Annotating stays open to everyone who may annotate: an assignment says whose work an
+    article is (their "My work" page, the article list's "assigned to me"), it grants no
+    permission. `annotations/assignments.py` creates and removes them.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="assignments")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    role = models.CharField(max_length=20, choices=AssignmentRole.choices)
+    due = models.DateField(null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due", "article_id", "id"]
+        indexes = [models.Index(fields=["assignee", "role"], name="assignment_assignee_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "assignee", "role"], name="assignment_once_per_role"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=AssignmentRole.values), name="assignment_role_valid"
+            ),
+        ]
+        permissions = [("assign_articles", "Can assign articles to annotators and reviewers")]
+
+    def __str__(self):
+        return f"{self.get_role_display()} {self.assignee} on article {self.article_id}"
+
+
+class NotificationKind(models.TextChoices):
+    ASSIGNED = "assigned", "Articles assigned"
+    SENT_BACK = "sent_back", "Sent back"
+    REJECTED = "rejected", "Rejected"
+    VERIFIED = "verified", "Verified"
+    MENTION = "mention", "Mentioned"
+    COMMENT = "comment", "Comment"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """Something one person is told: in the app (their notifications page and the count in
+    the navigation) and, for some kinds, by e-mail. `annotations/notifications.py` makes them.
+
+    `text` keeps what was said at the time (the reviewer's reason, the comment): the
+    notification reads the same after the annotation moved on.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    annotation = models.ForeignKey(
+        Annotation, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # When its e-mail left (None: not sent, or not a kind that is e-mailed).
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+            models.Index(fields=["recipient", "-created_at"], name="notification_recent_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=NotificationKind.values), name="notification_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.recipient}"
+
+
+class Comment(models.Model):
+    """One message in an annotation's thread. Never edited or deleted: the history lists
+    it (a HistoryEntry "commented" is written with it)."""
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["annotation", "created_at"], name="comment_thread_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(body=""), name="comment_body_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"Comment by {self.author} on annotation {self.annotation_id}"
 
 
 class Scope(models.TextChoices):

@@ -43,6 +43,9 @@ class Action(StrEnum):
     REOPEN = "reopen"
     EXPORT = "export"
     EXPORT_ALL = "export_all"
+    ASSIGN_ARTICLES = "assign_articles"
+    VIEW_COMMENTS = "view_comments"
+    COMMENT = "comment"
 
 
 # app_label.codename of each role's permissions; `sync_roles` writes them to the groups.
@@ -87,6 +90,9 @@ ROLE_PERMISSIONS = {
         "annotations.delete_webhookendpoint",
         "annotations.view_webhookdelivery",
         "annotations.change_webhookdelivery",
+        # Teams: assign articles to annotators and reviewers, with a due date.
+        "annotations.assign_articles",
+        "annotations.view_assignment",
     ],
     # Researchers read what they export (articles, annotations: the IRIs in an export point
     # at them), read-only: no annotating, no reviewing.
@@ -120,6 +126,7 @@ PERMISSION_FOR = {
     # Every live annotation, drafts included (moving a project to another tool): those who
     # see every annotation in every state in the admin, the editors.
     Action.EXPORT_ALL: "annotations.view_annotation",
+    Action.ASSIGN_ARTICLES: "annotations.assign_articles",
 }
 
 
@@ -179,6 +186,17 @@ def _annotation_reason(user, action: Action, annotation: Annotation) -> str | No
             return None  # editors may put back an item a reviewer left behind
         if annotation.reviewer_id != user.pk:
             return "Another reviewer holds this annotation."
+        return None
+
+    if action in (Action.VIEW_COMMENTS, Action.COMMENT):
+        # The team's thread: whoever works on annotations (annotators, reviewers, editors)
+        # and may read the article it is in. Researchers read exports, not discussions.
+        if not user.has_perm(PERMISSION_FOR[Action.VIEW_ARTICLES]):
+            return "Your role does not allow reading articles."
+        if not (is_reviewer or user.has_perm(PERMISSION_FOR[Action.CREATE_ANNOTATION])):
+            return "Only annotators, reviewers and editors take part in comments."
+        if action == Action.COMMENT and annotation.state == State.WITHDRAWN:
+            return "This annotation was withdrawn: its comments are closed."
         return None
 
     if action == Action.REOPEN:

@@ -71,3 +71,14 @@ def webhooks_send_due() -> int:
     from . import webhooks
 
     return len(webhooks.deliveries_send_due())
+
+
+# ---- Notifications (issue 12): one e-mail per task; see annotations/notifications.py ----
+
+
+@task
+def notification_email(notification_id: int) -> str:
+    """Send one notification's e-mail, once; "sent" or why not."""
+    from . import notifications
+
+    return notifications.email_send(notification_id=notification_id)

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from .views import accounts, annotate, articles, export, importing, interop, proposals, review
+from .views import (
+    accounts,
+    annotate,
+    articles,
+    comments,
+    export,
+    importing,
+    interop,
+    mywork,
+    proposals,
+    review,
+)
 
 urlpatterns = [
     # Accounts
@@ -10,7 +21,14 @@ urlpatterns = [
     path("logout/", accounts.logout_view, name="logout"),
     # Articles
     path("", articles.article_list, name="article_list"),
+    path("articles/assign/", articles.articles_assign, name="articles_assign"),
     path("articles/<int:article_id>/", articles.article_detail, name="article_detail"),
+    # My work, notifications
+    path("me/", mywork.my_work, name="my_work"),
+    path("me/notifications/", mywork.notification_list, name="notifications"),
+    path("me/notifications/read/", mywork.notifications_read, name="notifications_read"),
+    # Comments on an annotation (loaded into the annotate panel and the review item)
+    path("annotations/<int:annotation_id>/comments/", comments.thread, name="comments"),
     # Annotate (the article page is the annotate screen)
     path("articles/<int:article_id>/annotate/new/", annotate.create, name="annotate_create"),
     path("articles/<int:article_id>/annotate/poll/", annotate.poll, name="annotate_poll"),

@@ -27,7 +27,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from . import events, policy
+from . import events, notifications, policy
 from .exporters import decimal_text
 from .models import (
     Annotation,
@@ -53,8 +53,13 @@ class WorkflowError(ValidationError):
     """A rule refused the change; the message says which and what to do."""
 
 
-# Actions that do not change an annotation's version (evidence is the holder's alone).
-UNVERSIONED_ACTIONS = (HistoryAction.EVIDENCE_ADDED, HistoryAction.EVIDENCE_REMOVED)
+# Actions that do not change an annotation's version (evidence is the holder's alone; a
+# comment is said about the annotation, it changes nothing of it).
+UNVERSIONED_ACTIONS = (
+    HistoryAction.EVIDENCE_ADDED,
+    HistoryAction.EVIDENCE_REMOVED,
+    HistoryAction.COMMENTED,
+)
 # How many of the changes made since a stale form was opened its message names.
 STALE_CHANGES_NAMED = 3
 
@@ -878,6 +883,9 @@ def _decide(
             rationale=rationale,
         )
         events.emit(f"annotation.{outcome}", annotation_id=annotation.pk)
+        notifications.notify_decision(
+            annotation=annotation, reviewer=reviewer, outcome=outcome, rationale=rationale
+        )
     return annotation
 
 

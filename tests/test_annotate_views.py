@@ -25,9 +25,10 @@ pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
 # Session, user, the user's two permission lookups, the user's groups (header), the
-# article, its version with the pending proposals, its annotations, the open annotation's
-# review and history: nothing grows with the spans or the proposals.
-PAGE_QUERY_BOUND = 10
+# navigation's unread notifications (cached after a session's first page), the article,
+# its version with the pending proposals, its annotations, the open annotation's review
+# and history: nothing grows with the spans or the proposals.
+PAGE_QUERY_BOUND = 11
 FRAGMENT_QUERY_BOUND = 10
 
 

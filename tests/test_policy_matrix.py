@@ -35,6 +35,8 @@ PERMISSION_ACTIONS = {
     Action.EXPORT: {Role.EDITOR, Role.RESEARCHER},
     # Every live annotation, not only verified ones: editors only.
     Action.EXPORT_ALL: {Role.EDITOR},
+    # Teams: only editors assign articles to people.
+    Action.ASSIGN_ARTICLES: {Role.EDITOR},
 }
 
 AUTHORS = {Role.ANNOTATOR, Role.EDITOR}
@@ -63,6 +65,10 @@ def expected(action: Action, role, ownership: str, state: State) -> bool:
         return role in REVIEWERS and not author and holder and state == State.IN_REVIEW
     if action == Action.REOPEN:
         return role == Role.EDITOR and not author and state in DECIDED
+    if action == Action.VIEW_COMMENTS:
+        return role in AUTHORS | REVIEWERS
+    if action == Action.COMMENT:
+        return role in AUTHORS | REVIEWERS and state != State.WITHDRAWN
     raise AssertionError(f"no rule for {action}")
 
 
@@ -78,6 +84,8 @@ OBJECT_ACTIONS = [
     Action.REJECT,
     Action.SEND_BACK,
     Action.REOPEN,
+    Action.VIEW_COMMENTS,
+    Action.COMMENT,
 ]
 
 
