@@ -41,6 +41,12 @@ class Action(StrEnum):
     REOPEN = "reopen"
     EXPORT = "export"
     EXPORT_ALL = "export_all"
+    # Team work: agreement pages and reports, blind double annotation, adjudication, and
+    # the export of every annotator's submitted spans.
+    VIEW_AGREEMENT = "view_agreement"
+    SET_BLIND = "set_blind"
+    ADJUDICATE = "adjudicate"
+    EXPORT_ANNOTATORS = "export_annotators"
 
 
 # app_label.codename of each role's permissions; `sync_roles` writes them to the groups.
@@ -48,6 +54,7 @@ ROLE_PERMISSIONS = {
     Role.ANNOTATOR: ["annotations.view_article", "annotations.add_annotation"],
     Role.REVIEWER: [
         "annotations.view_article",
+        "annotations.view_agreement",
         "annotations.review_annotation",
         "annotations.add_source",
         "annotations.add_evidence",
@@ -85,10 +92,21 @@ ROLE_PERMISSIONS = {
         "annotations.delete_webhookendpoint",
         "annotations.view_webhookdelivery",
         "annotations.change_webhookdelivery",
+        # Team work: agreement, blind double annotation, adjudication.
+        "annotations.view_agreement",
+        "annotations.add_blindsetting",
+        "annotations.change_blindsetting",
+        "annotations.delete_blindsetting",
+        "annotations.view_blindsetting",
+        "annotations.adjudicate_article",
     ],
     # Researchers read what they export (articles, annotations: the IRIs in an export point
     # at them), read-only: no annotating, no reviewing.
-    Role.RESEARCHER: ["annotations.export_verified", "annotations.view_article"],
+    Role.RESEARCHER: [
+        "annotations.export_verified",
+        "annotations.view_article",
+        "annotations.view_agreement",
+    ],
 }
 
 REVIEW_PERMISSION = "annotations.review_annotation"
@@ -117,6 +135,11 @@ PERMISSION_FOR = {
     # Every live annotation, drafts included (moving a project to another tool): those who
     # see every annotation in every state in the admin, the editors.
     Action.EXPORT_ALL: "annotations.view_annotation",
+    Action.VIEW_AGREEMENT: "annotations.view_agreement",
+    Action.SET_BLIND: "annotations.add_blindsetting",
+    Action.ADJUDICATE: "annotations.adjudicate_article",
+    # Every annotator's submitted spans, pseudonymous: for those who publish data sets.
+    Action.EXPORT_ANNOTATORS: "annotations.export_verified",
 }
 
 

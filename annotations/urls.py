@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import accounts, annotate, articles, export, importing, interop, review
+from .views import accounts, agreement, annotate, articles, export, importing, interop, review
 
 urlpatterns = [
     # Accounts
@@ -56,6 +56,16 @@ urlpatterns = [
         review.review_evidence_remove,
         name="review_evidence_remove",
     ),
+    # Agreement, blind double annotation, and their exports
+    path("agreement/", agreement.agreement_corpus, name="agreement_corpus"),
+    path("agreement/report.json", agreement.agreement_report, name="agreement_report"),
+    path(
+        "articles/<int:article_id>/agreement/",
+        agreement.agreement_article,
+        name="agreement_article",
+    ),
+    path("articles/<int:article_id>/blind/", agreement.article_blind, name="article_blind"),
+    path("export/annotators.jsonl", agreement.annotators_export, name="annotators_export"),
     # Export
     path("export/", export.export_page, name="export_page"),
     path("export/start/", export.export_start, name="export_start"),
