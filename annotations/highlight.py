@@ -96,8 +96,9 @@ def screen_spans(article: Article) -> list[ScreenSpan]:
     return [ScreenSpan(*row) for row in rows]
 
 
-def screen_state(article: Article) -> list[ScreenSpan]:
-    """`screen_spans`, and on `article` the annotations_version they are at.
+def screen_state(article: Article, annotations=None) -> list[ScreenSpan]:
+    """`screen_spans`, and on `article` the annotations_version they are at. `annotations`:
+    the article's annotations this screen may show (`visibility.visible_annotations`).
 
     The spans carry the version read by the same statement, so a screen claims exactly the
     version it draws; an article without spans takes the version read just before, which
@@ -106,7 +107,8 @@ def screen_state(article: Article) -> list[ScreenSpan]:
     """
     version = _current_version(article)
     fields = [*SCREEN_FIELDS, "article__annotations_version"]
-    rows = list(article.annotations.live().values_list(*fields))
+    annotations = article.annotations.all() if annotations is None else annotations
+    rows = list(annotations.live().values_list(*fields))
     article.annotations_version = rows[0][-1] if rows else version
     return [ScreenSpan(*row[:-1]) for row in rows]
 
@@ -143,8 +145,9 @@ class ScreenChanges:
 
 
 def screen_changes(
-    article: Article, since: int, user_id: int, *, known: Sequence[Annotation] = ()
-) -> ScreenChanges | None:
+    article: Article, since: int, user_id: int, *, known: Sequence[Annotation] = (),
+    annotations=None,
+) -> ScreenChanges | None:  # fmt: skip
     """What changed on the annotate screen since the article's annotations were at version
     `since`; None when the whole body and list should be sent instead (too many changes,
     `too_many_changes`, or `since` is not a version the article had).
@@ -158,8 +161,10 @@ def screen_changes(
     may be newer than the version claimed; the next update sends it again, in place.
     `known`: annotations the caller holds as they are now (the one it just created): their
     rows are not read again. `article.annotations_version` becomes the version claimed.
+    `annotations`: the article's annotations this screen may show (`visibility`).
     """
-    spans = article.annotations.filter(~Q(state=State.WITHDRAWN) | Q(changed_version__gt=since))
+    annotations = article.annotations.all() if annotations is None else annotations
+    spans = annotations.filter(~Q(state=State.WITHDRAWN) | Q(changed_version__gt=since))
     fields = [*BodySpan._fields[:-1], "article__annotations_version"]
     rows = [BodySpan(*row) for row in spans.values_list(*fields)]
     article.annotations_version = rows[0].at if rows else _current_version(article)
@@ -171,7 +176,7 @@ def screen_changes(
     inserted = [span.id for span in live if span.changed_version > since]
     texts = {annotation.pk: screen_span_of(annotation) for annotation in known}
     if missing := [span_id for span_id in inserted if span_id not in texts]:
-        fields = article.annotations.filter(pk__in=missing).values_list(*SCREEN_FIELDS)
+        fields = annotations.filter(pk__in=missing).values_list(*SCREEN_FIELDS)
         texts |= {row[0]: ScreenSpan(*row) for row in fields}
     edited = [span.id for span in changed if span.version > 1]
     extents = [(span.start, span.end) for span in changed] + _past_extents(edited)

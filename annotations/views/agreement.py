@@ -17,6 +17,7 @@ from ..agreement import KINDS, NOTHING
 from ..agreement_chart import bar_chart
 from ..agreement_data import AgreementData, agreement_data
 from ..agreement_export import agreement_report_bytes, annotator_export
+from ..inputs import IdField
 from ..models import Article, BlindSetting, Kind
 from ..policy import Action
 from .articles import get_article_for
@@ -36,7 +37,7 @@ CHART_SERIES = [
 
 
 class BlindForm(forms.Form):
-    annotators = forms.IntegerField(
+    annotators = IdField(
         min_value=0,
         max_value=20,
         label="Independent annotators",

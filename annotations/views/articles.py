@@ -9,6 +9,7 @@ from .. import policy
 from ..inputs import parse_optional_id
 from ..models import Article, ArticleCounts, Kind, State
 from ..policy import Action
+from ..visibility import with_blind_setting
 
 ARTICLES_PER_PAGE = 25
 
@@ -16,7 +17,7 @@ ARTICLES_PER_PAGE = 25
 def get_article_for(user, article_id: int) -> Article:
     """The one way views load an article: 404 if missing, 403 unless the role may read it."""
     policy.check(user, Action.VIEW_ARTICLES)
-    return get_object_or_404(Article, pk=article_id)
+    return get_object_or_404(with_blind_setting(Article.objects), pk=article_id)
 
 
 def listed_articles(query: str = "") -> QuerySet[Article]:
