@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from .views import accounts, agreement, annotate, articles, export, importing, interop, review
+from .views import (
+    accounts,
+    adjudication,
+    agreement,
+    annotate,
+    articles,
+    export,
+    importing,
+    interop,
+    review,
+)
 
 urlpatterns = [
     # Accounts
@@ -65,6 +75,17 @@ urlpatterns = [
         name="agreement_article",
     ),
     path("articles/<int:article_id>/blind/", agreement.article_blind, name="article_blind"),
+    # Adjudication: the annotators' spans side by side, made into reference spans
+    path(
+        "articles/<int:article_id>/adjudicate/",
+        adjudication.adjudicate_page,
+        name="adjudicate",
+    ),
+    path(
+        "articles/<int:article_id>/adjudicate/reference/",
+        adjudication.adjudicate_submit,
+        name="adjudicate_submit",
+    ),
     path("export/annotators.jsonl", agreement.annotators_export, name="annotators_export"),
     # Export
     path("export/", export.export_page, name="export_page"),
