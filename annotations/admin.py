@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django_tasks_db.models import DBTaskResult
 
-from . import policy, webhooks, workflow
+from . import policy, visibility, webhooks, workflow
 from .inputs import BadInput, parse_id
 from .models import (
     Annotation,
@@ -89,8 +89,44 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
 # ---- Import batches and articles ----
 
 
+class BlindAnnotationActions:
+    """Admin actions marking articles (or an import batch's articles) for blind double
+    annotation, through `visibility.blind_mark` like the article's agreement page."""
+
+    actions = ["mark_blind_2", "mark_blind_3", "end_blind"]
+
+    def has_set_blind_permission(self, request):
+        return policy.allows(request.user, policy.Action.SET_BLIND)
+
+    def _articles_of(self, queryset):
+        if queryset.model is Article:
+            return queryset
+        return Article.objects.filter(import_batch__in=queryset)
+
+    def _mark(self, request, queryset, annotators: int):
+        marked = visibility.blind_mark(
+            articles=self._articles_of(queryset), annotators=annotators, editor=request.user
+        )
+        self.message_user(
+            request, f"{marked} article(s) marked for {annotators} independent annotators."
+        )
+
+    @admin.action(description="Blind double annotation: 2 annotators", permissions=["set_blind"])
+    def mark_blind_2(self, request, queryset):
+        self._mark(request, queryset, 2)
+
+    @admin.action(description="Blind annotation: 3 annotators", permissions=["set_blind"])
+    def mark_blind_3(self, request, queryset):
+        self._mark(request, queryset, 3)
+
+    @admin.action(description="End blind annotation", permissions=["set_blind"])
+    def end_blind(self, request, queryset):
+        ended = visibility.blind_unmark(articles=self._articles_of(queryset), editor=request.user)
+        self.message_user(request, f"Blind annotation ended on {ended} article(s).")
+
+
 @admin.register(ImportBatch)
-class ImportBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ImportBatchAdmin(BlindAnnotationActions, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "filename",
         "format",
@@ -105,7 +141,7 @@ class ImportBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(BlindAnnotationActions, admin.ModelAdmin):
     list_display = (
         "title",
         "publisher",

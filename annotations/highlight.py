@@ -126,9 +126,12 @@ def screen_spans(article: Article) -> list[ScreenSpan]:
     return [ScreenSpan(*row) for row in rows]
 
 
-def screen_state(article: Article) -> tuple[list[ScreenSpan], list[ScreenProposal]]:
+def screen_state(
+    article: Article, annotations=None
+) -> tuple[list[ScreenSpan], list[ScreenProposal]]:
     """`screen_spans` and the pending proposals, and on `article` the annotations_version
-    they are at, in two queries whatever their numbers.
+    they are at, in two queries whatever their numbers. `annotations`: the article's
+    annotations this screen may show (`visibility.visible_annotations`).
 
     The version is read with the proposals, just before the spans: what is drawn is at
     least that new, so the screen may claim it. A change made in between is then sent
@@ -145,7 +148,8 @@ def screen_state(article: Article) -> tuple[list[ScreenSpan], list[ScreenProposa
     )
     article.annotations_version = rows[0][0]
     proposals = [ScreenProposal(*row[1:]) for row in rows if row[1] is not None]
-    spans = [ScreenSpan(*row) for row in article.annotations.live().values_list(*SCREEN_FIELDS)]
+    annotations = article.annotations.all() if annotations is None else annotations
+    spans = [ScreenSpan(*row) for row in annotations.live().values_list(*SCREEN_FIELDS)]
     return spans, proposals
 
 
@@ -183,8 +187,9 @@ class ScreenChanges:
 
 
 def screen_changes(
-    article: Article, since: int, user_id: int, *, known: Sequence[Annotation] = ()
-) -> ScreenChanges | None:
+    article: Article, since: int, user_id: int, *, known: Sequence[Annotation] = (),
+    annotations=None,
+) -> ScreenChanges | None:  # fmt: skip
     """What changed on the annotate screen since the article's annotations were at version
     `since`; None when the whole body and list should be sent instead (too many changes,
     `too_many_changes`, or `since` is not a version the article had).
@@ -206,8 +211,10 @@ def screen_changes(
     Pending proposals that `suggestions_refresh` deletes (an engine's older version) leave
     no trace for this: a screen drops them at its next whole render (a reload, or when a
     new engine version's proposals are too many changes to send one by one).
+    `annotations`: the article's annotations this screen may show (`visibility`).
     """
-    spans = article.annotations.filter(~Q(state=State.WITHDRAWN) | Q(changed_version__gt=since))
+    annotations = article.annotations.all() if annotations is None else annotations
+    spans = annotations.filter(~Q(state=State.WITHDRAWN) | Q(changed_version__gt=since))
     fields = [*BodySpan._fields[:-1], "article__annotations_version"]
     rows = [BodySpan(*row) for row in spans.values_list(*fields)]
     article.annotations_version = rows[0].at if rows else _current_version(article)
@@ -227,7 +234,7 @@ def screen_changes(
     inserted = [span.id for span in live if span.changed_version > since]
     texts = {annotation.pk: screen_span_of(annotation) for annotation in known}
     if missing := [span_id for span_id in inserted if span_id not in texts]:
-        fields = article.annotations.filter(pk__in=missing).values_list(*SCREEN_FIELDS)
+        fields = annotations.filter(pk__in=missing).values_list(*SCREEN_FIELDS)
         texts |= {row[0]: ScreenSpan(*row) for row in fields}
     edited = [span.id for span in changed if span.version > 1]
     extents = [(span.start, span.end) for span in changed] + _past_extents(edited)

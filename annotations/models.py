@@ -662,6 +662,77 @@ class Comment(models.Model):
         return f"Comment by {self.author} on annotation {self.annotation_id}"
 
 
+# ---- Team work: blind double annotation and adjudication (annotations/visibility.py,
+# annotations/adjudication.py; agreement is computed, never stored) ----
+
+
+class BlindSetting(models.Model):
+    """An article marked for `annotators` independent annotators: until an annotator has
+    submitted their work there, they see only their own spans (`visibility`).
+
+    A table of its own rather than a column on the article: the article table carries
+    SQLite triggers (0002, 0010) that a table rebuild would drop.
+    """
+
+    article = models.OneToOneField(
+        Article, primary_key=True, on_delete=models.CASCADE, related_name="blind_setting"
+    )
+    annotators = models.PositiveSmallIntegerField(
+        default=2, help_text="How many people annotate the article independently"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(annotators__gte=2, annotators__lte=20),
+                name="blind_setting_annotators_2_to_20",
+            ),
+        ]
+        # The team-work permissions (held here so that no older table changes).
+        permissions = [
+            ("view_agreement", "Can see agreement between annotators"),
+            ("adjudicate_article", "Can adjudicate annotators' spans into reference spans"),
+        ]
+
+    def __str__(self):
+        return f"Blind, {self.annotators} annotators: {self.article_id}"
+
+
+class AdjudicationSource(models.Model):
+    """One annotation an adjudicated (reference) annotation came from.
+
+    The reference is an ordinary annotation by the editor who adjudicated, reviewed like
+    any other; these rows say which annotators' spans it was made from. A table of its
+    own: annotations_annotation carries SQLite triggers (0003, 0010) a rebuild would drop.
+    """
+
+    annotation = models.ForeignKey(
+        Annotation, on_delete=models.PROTECT, related_name="adjudication_sources"
+    )
+    source_annotation = models.ForeignKey(
+        Annotation, on_delete=models.PROTECT, related_name="adjudicated_into"
+    )
+
+    class Meta:
+        ordering = ["annotation_id", "source_annotation_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["annotation", "source_annotation"], name="adjudication_source_once"
+            ),
+            models.CheckConstraint(
+                condition=~Q(annotation=F("source_annotation")),
+                name="adjudication_source_not_itself",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.annotation_id} from {self.source_annotation_id}"
+
+
 class Scope(models.TextChoices):
     """What an API token may be used for. A scope only narrows: the token's user must also
     be allowed the action by their role (`tokens.scopes_allowed`, `policy`)."""

@@ -46,6 +46,12 @@ class Action(StrEnum):
     ASSIGN_ARTICLES = "assign_articles"
     VIEW_COMMENTS = "view_comments"
     COMMENT = "comment"
+    # Team work: agreement pages and reports, blind double annotation, adjudication, and
+    # the export of every annotator's submitted spans.
+    VIEW_AGREEMENT = "view_agreement"
+    SET_BLIND = "set_blind"
+    ADJUDICATE = "adjudicate"
+    EXPORT_ANNOTATORS = "export_annotators"
 
 
 # app_label.codename of each role's permissions; `sync_roles` writes them to the groups.
@@ -53,6 +59,7 @@ ROLE_PERMISSIONS = {
     Role.ANNOTATOR: ["annotations.view_article", "annotations.add_annotation"],
     Role.REVIEWER: [
         "annotations.view_article",
+        "annotations.view_agreement",
         "annotations.review_annotation",
         "annotations.add_source",
         "annotations.add_evidence",
@@ -93,10 +100,21 @@ ROLE_PERMISSIONS = {
         # Teams: assign articles to annotators and reviewers, with a due date.
         "annotations.assign_articles",
         "annotations.view_assignment",
+        # Team work: agreement, blind double annotation, adjudication.
+        "annotations.view_agreement",
+        "annotations.add_blindsetting",
+        "annotations.change_blindsetting",
+        "annotations.delete_blindsetting",
+        "annotations.view_blindsetting",
+        "annotations.adjudicate_article",
     ],
     # Researchers read what they export (articles, annotations: the IRIs in an export point
     # at them), read-only: no annotating, no reviewing.
-    Role.RESEARCHER: ["annotations.export_verified", "annotations.view_article"],
+    Role.RESEARCHER: [
+        "annotations.export_verified",
+        "annotations.view_article",
+        "annotations.view_agreement",
+    ],
 }
 
 REVIEW_PERMISSION = "annotations.review_annotation"
@@ -127,6 +145,11 @@ PERMISSION_FOR = {
     # see every annotation in every state in the admin, the editors.
     Action.EXPORT_ALL: "annotations.view_annotation",
     Action.ASSIGN_ARTICLES: "annotations.assign_articles",
+    Action.VIEW_AGREEMENT: "annotations.view_agreement",
+    Action.SET_BLIND: "annotations.add_blindsetting",
+    Action.ADJUDICATE: "annotations.adjudicate_article",
+    # Every annotator's submitted spans, pseudonymous: for those who publish data sets.
+    Action.EXPORT_ANNOTATORS: "annotations.export_verified",
 }
 
 

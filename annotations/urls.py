@@ -4,6 +4,8 @@ from django.urls import path
 
 from .views import (
     accounts,
+    adjudication,
+    agreement,
     annotate,
     articles,
     comments,
@@ -91,6 +93,27 @@ urlpatterns = [
         review.review_evidence_remove,
         name="review_evidence_remove",
     ),
+    # Agreement, blind double annotation, and their exports
+    path("agreement/", agreement.agreement_corpus, name="agreement_corpus"),
+    path("agreement/report.json", agreement.agreement_report, name="agreement_report"),
+    path(
+        "articles/<int:article_id>/agreement/",
+        agreement.agreement_article,
+        name="agreement_article",
+    ),
+    path("articles/<int:article_id>/blind/", agreement.article_blind, name="article_blind"),
+    # Adjudication: the annotators' spans side by side, made into reference spans
+    path(
+        "articles/<int:article_id>/adjudicate/",
+        adjudication.adjudicate_page,
+        name="adjudicate",
+    ),
+    path(
+        "articles/<int:article_id>/adjudicate/reference/",
+        adjudication.adjudicate_submit,
+        name="adjudicate_submit",
+    ),
+    path("export/annotators.jsonl", agreement.annotators_export, name="annotators_export"),
     # Export
     path("export/", export.export_page, name="export_page"),
     path("export/start/", export.export_start, name="export_start"),

@@ -37,6 +37,11 @@ PERMISSION_ACTIONS = {
     Action.EXPORT_ALL: {Role.EDITOR},
     # Teams: only editors assign articles to people.
     Action.ASSIGN_ARTICLES: {Role.EDITOR},
+    # Team work (issue 12): agreement for those who review or publish the work.
+    Action.VIEW_AGREEMENT: {Role.REVIEWER, Role.EDITOR, Role.RESEARCHER},
+    Action.SET_BLIND: {Role.EDITOR},
+    Action.ADJUDICATE: {Role.EDITOR},
+    Action.EXPORT_ANNOTATORS: {Role.EDITOR, Role.RESEARCHER},
 }
 
 AUTHORS = {Role.ANNOTATOR, Role.EDITOR}

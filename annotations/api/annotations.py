@@ -13,6 +13,7 @@ from ninja.responses import Status
 from .. import workflow
 from ..forms.export import DateOrDateTimeField
 from ..models import Annotation, HistoryEntry, Kind, Review, ReviewOutcome, Scope, State
+from ..visibility import visible_annotations
 from . import pagination
 from .auth import scoped
 from .errors import VALIDATION, ApiProblem, FieldError, json_pointer
@@ -77,7 +78,7 @@ def _since(raw: str):
 def annotation_list(request, filters: Query[AnnotationFilters]):
     """Annotations in id order, a page at a time (`next_cursor`); withdrawn ones only when
     `state=withdrawn` asks for them. One query per page, whatever its size."""
-    annotations = Annotation.objects.all()
+    annotations = visible_annotations(request.auth)
     if filters.state is not None:
         annotations = annotations.filter(state=filters.state)
     else:
@@ -107,7 +108,7 @@ def annotation_list(request, filters: Query[AnnotationFilters]):
 def annotation_read(request, annotation_id: Id):
     """One annotation with its evidence, reviews and history."""
     annotation = get_object_or_404(
-        for_api(Annotation.objects.all()).prefetch_related(
+        for_api(visible_annotations(request.auth)).prefetch_related(
             Prefetch("reviews", Review.objects.select_related("reviewer")),
             Prefetch("history", HistoryEntry.objects.select_related("actor")),
         ),

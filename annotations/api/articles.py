@@ -17,6 +17,7 @@ from ninja.responses import Status
 from .. import importers, policy
 from ..models import Annotation, Article, ArticleCounts, Scope
 from ..policy import Action
+from ..visibility import visible_annotations
 from . import pagination
 from .annotations import for_api
 from .auth import scoped
@@ -87,7 +88,7 @@ def article_list(request, filters: Query[ArticleFilters]):
 def article_read(request, article_id: Id):
     """One article with its body and its annotations (withdrawn ones left out)."""
     article = get_object_or_404(Article.objects.with_counts(), pk=article_id)
-    annotations = for_api(Annotation.objects.live().filter(article=article)).order_by(
+    annotations = for_api(visible_annotations(request.auth, article).live()).order_by(
         "start", "-end", "id"
     )
     return _article_data(article) | {

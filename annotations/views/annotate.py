@@ -54,6 +54,7 @@ from ..inputs import parse_optional_id
 from ..models import Annotation, Article, Kind, Review, State
 from ..policy import Action
 from ..text import nudge_span
+from ..visibility import is_blind_for, visible_annotations, with_blind_setting
 from .articles import get_article_for
 
 TEMPLATE = "annotations/article_detail.html"
@@ -70,7 +71,8 @@ def _get_annotation_for(user, annotation_id: int) -> Annotation:
     """
     policy.check(user, Action.VIEW_ARTICLES)
     return get_object_or_404(
-        Annotation.objects.select_related("article", "author"), pk=annotation_id
+        visible_annotations(user).select_related("article__blind_setting", "author"),
+        pk=annotation_id,
     )
 
 
@@ -80,10 +82,10 @@ def _screen_url(annotation: Annotation) -> str:
 
 
 def updates_context(request, article: Article) -> dict:
-    """The whole body, list, proposals box and poller, as the page draws them. The spans,
-    the pending proposals and the version they are at: two queries whatever their numbers
-    (`highlight.screen_state`)."""
-    spans, proposals = screen_state(article)
+    """The whole body, list, proposals box and poller, as the page draws them. The spans
+    this user may see, the pending proposals and the version they are at: two queries
+    whatever their numbers (`highlight.screen_state`)."""
+    spans, proposals = screen_state(article, visible_annotations(request.user, article))
     return {
         "article": article,
         "annotation_count": len(spans),
@@ -104,8 +106,10 @@ def refresh_context(request, article: Article, shown: int | None, *, known=()) -
     which version it shows or too much changed (`highlight.too_many_changes`). `known`: the
     annotations this request changed, as they are now."""
     changes = None
-    if shown is not None:
-        changes = screen_changes(article, shown, request.user.pk, known=known)
+    # Blind annotation: what an annotator sees changes with their own submits, so whole.
+    if shown is not None and not is_blind_for(request.user, article):
+        visible = visible_annotations(request.user, article)
+        changes = screen_changes(article, shown, request.user.pk, known=known, annotations=visible)
     if changes is None:
         return updates_context(request, article)
     return {"article": article, "changes": changes}
@@ -184,9 +188,8 @@ def screen_context(request, article: Article, *, open_id=None, create_form=None,
     annotation = panel.pop("annotation", None)
     open_id = parse_optional_id(open_id, name="?a= (the annotation to open)")
     if annotation is None and open_id is not None:
-        annotation = (
-            Annotation.objects.select_related("author").filter(article=article, pk=open_id).first()
-        )
+        visible = visible_annotations(request.user, article)
+        annotation = visible.select_related("author").filter(pk=open_id).first()
         if annotation is not None:
             annotation.article = article  # the body is already here
     return (
@@ -498,7 +501,7 @@ def poll(request, article_id: int):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     policy.check(request.user, Action.VIEW_ARTICLES)
-    article = get_object_or_404(Article, pk=article_id)
+    article = get_object_or_404(with_blind_setting(Article.objects), pk=article_id)
     if seen == article.annotations_version:
         return HttpResponse(status=204)
     response = render(request, f"{TEMPLATE}#refresh", refresh_context(request, article, seen))

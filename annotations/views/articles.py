@@ -18,6 +18,7 @@ from ..forms.articles import ArticleFilterForm, AssignAction, AssignForm
 from ..inputs import parse_optional_id
 from ..models import Article, ArticleCounts, Assignment, ImportBatch, Kind, State
 from ..policy import Action
+from ..visibility import with_blind_setting
 
 ARTICLES_PER_PAGE = 25
 # Import batches offered in the assign form: the latest ones.
@@ -27,7 +28,7 @@ RECENT_BATCHES = 30
 def get_article_for(user, article_id: int) -> Article:
     """The one way views load an article: 404 if missing, 403 unless the role may read it."""
     policy.check(user, Action.VIEW_ARTICLES)
-    return get_object_or_404(Article, pk=article_id)
+    return get_object_or_404(with_blind_setting(Article.objects), pk=article_id)
 
 
 def listed_articles(query: str = "") -> QuerySet[Article]:
