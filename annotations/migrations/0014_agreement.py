@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0010_article_counts'),
+        ('annotations', '0013_notifications_comments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
