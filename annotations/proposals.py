@@ -232,7 +232,8 @@ def origin_of(annotation: Annotation, suggestion: Suggestion | None) -> dict | N
 
     None for a span marked by hand. `span_changed` when the annotation no longer covers
     the proposed span; `attributes_changed` when any attribute the engine filled (or left
-    empty) differs now.
+    empty) differs now, or the kind does. The export passes plain rows: `annotation` needs
+    only the kind, the span and the attributes, `suggestion` a Suggestion's fields.
     """
     if suggestion is None:
         return None
