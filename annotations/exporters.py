@@ -18,8 +18,14 @@ Measured at 100,000 records on PostgreSQL on the shared two-core machine, old an
 interleaved: JSON Lines from about 7,900 to about 25,000 records/s. The serialiser is
 orjson: it writes the same bytes as `json.dumps(…, ensure_ascii=False,
 separators=(",", ":"))` for every value an export holds (tests/test_export_serialisation.py
-checks it on arbitrary text), so the output is byte-identical to what the slower exporter
-wrote (the golden files). Times come already formatted from the database (`_Rfc3339`).
+checks it on arbitrary text; the one float, an origin's score, differs only in notation
+below 0.0001: 0.00001 against 1e-05), so the output is byte-identical to what the slower
+exporter wrote (the golden files). Times come already formatted from the database
+(`_Rfc3339`).
+
+An annotation that began as the assistant's proposal carries its `origin` (revision 3 of
+v1): the proposal's columns come with the annotation's row through an outer join in the
+same query, and `proposals.origin_of` says what the annotator changed.
 
 A JSON Lines export ends with an end line holding the record count and the SHA-256 of
 every byte before it, so a reader can tell a complete file from a cut one; the three
@@ -37,6 +43,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import batched
+from typing import NamedTuple
 from urllib.parse import urlencode, urlsplit
 
 import orjson
@@ -44,12 +51,14 @@ from django.conf import settings
 from django.db.models import (
     Case,
     CharField,
+    ExpressionWrapper,
     F,
     Func,
     Lookup,
     OuterRef,
     QuerySet,
     Subquery,
+    TextField,
     When,
 )
 from django.urls import reverse
@@ -103,6 +112,20 @@ _ANNOTATION_COLUMNS = (
 # The times, already written as the export writes them (`_Rfc3339`).
 _TIME_COLUMNS = {"created": "created_at", "modified": "updated_at", "verified": "decided_at"}
 _ENCLOSING_COLUMNS = ("export_speaker", "export_claim_start", "export_claim_end")
+# The proposal an annotation began as (`origin`), read through the same query's outer join:
+# null columns for a span marked by hand. W3C names only the engine.
+_ENGINE_COLUMNS = ("suggestion__engine", "suggestion__engine_version")
+_ORIGIN_COLUMNS = (
+    *_ENGINE_COLUMNS, "suggestion__score", "suggestion__kind", "suggestion__start",
+    "suggestion__end", "proposed_attributes", "proposed_details",
+)  # fmt: skip
+# The proposal's JSON columns as the text the database holds, parsed only for the rows that
+# have a proposal: Django's converter would json.loads every row, null or not (13% of a
+# research export's time on SQLite).
+_ORIGIN_JSON = {
+    "proposed_attributes": "suggestion__attributes",
+    "proposed_details": "suggestion__details",
+}
 _ARTICLE_COLUMNS = ("id", "title", "body", "checksum", "publisher", "url", "published", "language")
 _EVIDENCE_COLUMNS = ("annotation_id", "stance", "excerpt", "locator", "source_id")
 _SOURCE_COLUMNS = ("id", "url", "title", "publisher", "kind", "accessed", "archived_url")
@@ -504,6 +527,11 @@ class _ExportContext:
             )
             for verdict in Verdict
         }
+        # proposals imports workflow, which imports this module (decimal_text): read the
+        # one rule of what the annotator changed when an export starts, not at import.
+        from .proposals import origin_of
+
+        self.origin_of = origin_of
         organisation = {"@type": "Organization", "name": settings.CLAIMREVIEW_AUTHOR_NAME}
         if settings.CLAIMREVIEW_AUTHOR_URL:
             organisation["url"] = settings.CLAIMREVIEW_AUTHOR_URL
@@ -571,6 +599,36 @@ def _attributes(row, article: _ArticleData) -> dict:
     }
 
 
+class _Proposed(NamedTuple):
+    """The proposal's columns of a row, read by `proposals.origin_of` as a Suggestion."""
+
+    engine: str
+    engine_version: str
+    score: float
+    kind: str
+    start: int
+    end: int
+    attributes: dict
+    details: dict
+
+
+def _origin(row, context: _ExportContext) -> dict | None:
+    """The proposal the annotation began as, and what the annotator changed; None by hand."""
+    if row.suggestion__engine is None:
+        return None
+    proposed = _Proposed(
+        row.suggestion__engine,
+        row.suggestion__engine_version,
+        row.suggestion__score,
+        row.suggestion__kind,
+        row.suggestion__start,
+        row.suggestion__end,
+        orjson.loads(row.proposed_attributes),
+        orjson.loads(row.proposed_details),
+    )
+    return context.origin_of(row, proposed)
+
+
 def research_record(row, chunk: _Chunk, context: _ExportContext) -> dict:
     """One record of the v1 research format (docs/export.md explains every field)."""
     article = chunk.articles[row.article_id]
@@ -590,6 +648,8 @@ def research_record(row, chunk: _Chunk, context: _ExportContext) -> dict:
         "reviewer": context.pseudonym(row.reviewer_id),
         "created_at": row.created,
         "verified_at": row.verified,
+        # Last, and added in revision 3 of v1: every byte before it is as it was.
+        "origin": _origin(row, context),
     }
 
 
@@ -600,6 +660,17 @@ def w3c_annotation(row, chunk: _Chunk, context: _ExportContext) -> dict:
     stored span, so the offsets pass through unchanged.
     """
     verdict, _rationale = chunk.verdicts[row.id]
+    creator = {"type": "Person", "nickname": context.pseudonym(row.author_id)}
+    if row.suggestion__engine is not None:
+        # An engine proposed the span and a person accepted it: both created it. The
+        # model's `generator` is the software that wrote this serialisation (Workbench),
+        # so the engine is a Software creator beside the person (docs/export.md).
+        engine = {
+            "type": "Software",
+            "name": f"{row.suggestion__engine} {row.suggestion__engine_version}",
+            "nickname": row.suggestion__engine,
+        }
+        creator = [creator, engine]
     quote = {"type": "TextQuoteSelector", "exact": row.exact}
     # The model allows prefix and suffix to be left out; an empty one says nothing.
     if row.prefix:
@@ -613,7 +684,7 @@ def w3c_annotation(row, chunk: _Chunk, context: _ExportContext) -> dict:
         "motivation": "assessing",
         "created": row.created,
         "modified": row.modified,
-        "creator": {"type": "Person", "nickname": context.pseudonym(row.author_id)},
+        "creator": creator,
         "body": [
             {
                 "type": "TextualBody",
@@ -821,6 +892,8 @@ class ExportFormat:
     # ClaimReview names the speaker of an enclosing quotation as the claim's author, and
     # reviews a number as the claim around it.
     needs_enclosing: bool = False
+    # The columns of the proposal an annotation began as (joined in the rows' query).
+    origin_columns: tuple[str, ...] = ()
 
 
 FORMATS = {
@@ -832,6 +905,7 @@ FORMATS = {
         "json",
         json_document,
         needs_evidence=True,
+        origin_columns=_ORIGIN_COLUMNS,
     ),
     "jsonl": ExportFormat(
         "jsonl",
@@ -841,6 +915,7 @@ FORMATS = {
         "jsonl",
         json_lines,
         needs_evidence=True,
+        origin_columns=_ORIGIN_COLUMNS,
     ),
     "w3c": ExportFormat(
         "w3c",
@@ -849,6 +924,7 @@ FORMATS = {
         'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"',
         "jsonld",
         w3c_collection,
+        origin_columns=_ENGINE_COLUMNS,
     ),
     "claimreview": ExportFormat(
         "claimreview",
@@ -909,11 +985,18 @@ class ExportStream:
         `iterator(chunk_size)` reads through a server-side cursor on PostgreSQL (and
         fetchmany on SQLite), so only one chunk of rows is in memory at a time.
         """
-        columns = _ANNOTATION_COLUMNS + (_ENCLOSING_COLUMNS if self.format.needs_enclosing else ())
+        columns = _ANNOTATION_COLUMNS + self.format.origin_columns
+        if self.format.needs_enclosing:
+            columns += _ENCLOSING_COLUMNS
         times = {name: _Rfc3339(column) for name, column in _TIME_COLUMNS.items()}
+        texts = {
+            name: ExpressionWrapper(F(path), output_field=TextField())
+            for name, path in _ORIGIN_JSON.items()
+            if name in columns
+        }
         rows = (
             self.queryset()
-            .annotate(**times)
+            .annotate(**times, **texts)
             .values_list(*columns, *times, named=True)
             .iterator(self.chunk_size)
         )

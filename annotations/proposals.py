@@ -3,12 +3,15 @@
 The engines in `annotations/suggest/` are pure functions from a body to `Proposal`s; this
 module is their workflow. `suggestions_refresh` stores what they propose for an article
 (running it again adds nothing, and a proposal dismissed once is not proposed again by the
-same engine version); `suggestion_accept` turns one into the annotator's draft with its
-attributes filled in, and `suggestions_accept_all` does that for every pending proposal of
-one kind in a stretch of text at a constant number of statements. An annotation that
-began as a proposal points to it (`Annotation.suggestion`): the research export's `origin`.
+same engine version); `proposals_push` stores a model's proposals sent from outside (the
+API's pre-annotations) by the same rule, after checking each as a draft made from it would
+be; `suggestion_accept` turns one into the annotator's draft with its attributes filled in,
+and `suggestions_accept_all` does that for every pending proposal of one kind in a stretch
+of text at a constant number of statements. An annotation that began as a proposal points
+to it (`Annotation.suggestion`): the research export's `origin`.
 """
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
@@ -16,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import policy
+from .exporters import decimal_text
 from .models import (
     Annotation,
     Article,
@@ -27,10 +31,12 @@ from .models import (
     SuggestionStatus,
 )
 from .policy import Action
-from .suggest import Proposal, propose_all
+from .suggest import Proposal, claims, numbers, propose_all, quotations
 from .text import paragraphs_around
 from .workflow import (
     KIND_FIELDS,
+    RecordProblem,
+    RecordsRefused,
     WorkflowError,
     _bump_article,
     _empty,
@@ -41,6 +47,17 @@ from .workflow import (
 )
 
 DECIMAL_ATTRIBUTES = {"number_value"}
+# Names a pushed model may not take: its proposals would mix with the engine's, and a new
+# version of it would drop the engine's pending ones (`suggestions_refresh`).
+BUILT_IN_ENGINES = frozenset({numbers.ENGINE, quotations.ENGINE, claims.ENGINE})
+
+
+class ProposalMissing(WorkflowError):
+    """No proposal has that id."""
+
+
+class AlreadyDecided(WorkflowError):
+    """Someone accepted or dismissed the proposal already."""
 
 
 def _stored(value):
@@ -111,6 +128,112 @@ def suggestions_refresh(*, article: Article, proposals: list[Proposal] | None = 
     return added
 
 
+@dataclass(frozen=True)
+class PushedSpan:
+    """One proposal of an outside model: a span, its kind, its attributes (the Annotation
+    field names), the model's score in [0, 1], and optionally the text it expects there."""
+
+    kind: str
+    start: int
+    end: int
+    score: float
+    attributes: dict = field(default_factory=dict)
+    exact: str | None = None
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """What became of each pushed span, in the request's order: the proposal stored for
+    it (None when a live annotation of that kind already covers the span, as
+    `suggestions_refresh` skips it) and whether this push created it."""
+
+    added: int
+    stored: list[Suggestion | None]
+    created: list[bool]
+
+
+def _pushed_proposal(article: Article, span: PushedSpan, *, user, engine, version) -> Proposal:
+    """The span as a Proposal, checked as the draft accepting it would make (kind, span
+    against the body and `exact`, whole characters, attributes of the kind)."""
+    draft, _changes = _new_draft(
+        article=article,
+        author=user,
+        kind=span.kind,
+        start=span.start,
+        end=span.end,
+        exact=span.exact,
+        attributes=span.attributes,
+    )
+    attributes = {}
+    for name in span.attributes:
+        value = getattr(draft, name)
+        if value != _empty(name):
+            attributes[name] = decimal_text(value) if name in DECIMAL_ATTRIBUTES else value
+    return Proposal(
+        start=draft.start,
+        end=draft.end,
+        kind=draft.kind,
+        attributes=attributes,
+        score=span.score,
+        engine=engine,
+        version=version,
+    )
+
+
+def proposals_push(
+    *, article: Article, engine: str, version: str, spans: list[PushedSpan], user
+) -> PushResult:
+    """Store an outside model's proposals for `article` (pre-annotations), all or none.
+
+    Every span is checked as a draft made from it would be; every refused one is reported
+    by its index (`RecordsRefused`) and nothing is stored. The rest is
+    `suggestions_refresh`'s rule: sending the same proposals again adds nothing, one
+    dismissed for this model version is not proposed again, a live annotation of the same
+    kind on the same span is not proposed, and a new version of the model drops the
+    pending proposals of its older versions. A constant number of statements, whatever
+    the number of spans.
+    """
+    policy.check(user, Action.CREATE_ANNOTATION)
+    if engine in BUILT_IN_ENGINES:
+        raise WorkflowError(
+            f"“{engine}” is the name of one of Workbench's own engines: name your model otherwise."
+        )
+    problems, proposals, first_at = [], [], {}
+    for index, span in enumerate(spans):
+        try:
+            proposal = _pushed_proposal(article, span, user=user, engine=engine, version=version)
+        except (WorkflowError, ValueError) as refused:
+            message = " ".join(getattr(refused, "messages", [str(refused)]))
+            problems.append(RecordProblem(index, message))
+            continue
+        key = (proposal.kind, proposal.start, proposal.end)
+        if key in first_at:
+            message = f"Record {first_at[key]} proposes this span as a {proposal.kind} already."
+            problems.append(RecordProblem(index, message, "duplicate"))
+            continue
+        first_at[key] = index
+        proposals.append(proposal)
+    if problems:
+        raise RecordsRefused(problems)
+    with transaction.atomic():
+        _lock_article(pk=article.pk)
+        this_version = Suggestion.objects.filter(
+            article=article, engine=engine, engine_version=version
+        )
+        before = set(this_version.values_list("kind", "start", "end"))
+        added = suggestions_refresh(article=article, proposals=proposals)
+        after = {
+            (suggestion.kind, suggestion.start, suggestion.end): suggestion
+            for suggestion in this_version.select_related("decided_by")
+        }
+    keys = list(first_at)
+    return PushResult(
+        added=added,
+        stored=[after.get(key) for key in keys],
+        created=[key in after and key not in before for key in keys],
+    )
+
+
 def _attributes_for_annotation(suggestion: Suggestion) -> dict:
     attributes = {}
     for name, value in suggestion.attributes.items():
@@ -120,20 +243,19 @@ def _attributes_for_annotation(suggestion: Suggestion) -> dict:
     return attributes
 
 
-class ProposalDecided(WorkflowError):
-    """Someone accepted or dismissed this proposal already (a race, or a stale screen)."""
-
-
 def _locked_pending(suggestion_id: int) -> tuple[Suggestion, int]:
     """The pending proposal, read again under its article's lock, and the article's version."""
     suggestion = Suggestion.objects.select_related("article").filter(pk=suggestion_id).first()
     if suggestion is None:
-        raise WorkflowError("This proposal does not exist.")
+        raise ProposalMissing("This proposal does not exist.")
     version = _lock_article(pk=suggestion.article_id)
-    suggestion.refresh_from_db(fields=["status", "decided_by", "decided_at"])
+    try:
+        suggestion.refresh_from_db(fields=["status", "decided_by", "decided_at"])
+    except Suggestion.DoesNotExist:  # an engine's new version dropped it meanwhile
+        raise ProposalMissing("This proposal does not exist any more.") from None
     if suggestion.status != SuggestionStatus.PENDING:
         status = suggestion.get_status_display().lower()
-        raise ProposalDecided(f"This proposal was already {status}.")
+        raise AlreadyDecided(f"This proposal was already {status}.")
     return suggestion, version
 
 
@@ -256,7 +378,8 @@ def origin_of(annotation: Annotation, suggestion: Suggestion | None) -> dict | N
 
     None for a span marked by hand. `span_changed` when the annotation no longer covers
     the proposed span; `attributes_changed` when any attribute the engine filled (or left
-    empty) differs now.
+    empty) differs now, or the kind does. The export passes plain rows: `annotation` needs
+    only the kind, the span and the attributes, `suggestion` a Suggestion's fields.
     """
     if suggestion is None:
         return None

@@ -6,7 +6,9 @@ above anything a database sequence hands out during a test run.
 
 Two articles: one with an emoji and CJK before the spans (so code-point and UTF-16
 offsets differ) holding claims, numbers and quotations, nested; one with no publisher or
-url and a claim too long for ClaimReview's claimReviewed. Plus one annotation in every
+url and a claim too long for ClaimReview's claimReviewed. Two of the verified spans began
+as the assistant's proposals (the export's `origin`): a number whose attributes the
+annotator completed, and a quotation whose span they nudged. Plus one annotation in every
 state that must never be exported.
 """
 
@@ -107,6 +109,29 @@ def _evidence(annotation, source, reviewer, *, stance, excerpt, locator, at, rem
         removed_by=reviewer if removed else None,
     )
     models.Evidence.objects.filter(pk=evidence.pk).update(created_at=at)
+
+
+def _began_as_proposal(annotation, pk, phrase, *, engine, version, score, attributes, details,
+                       decided_by):  # fmt: skip
+    """Record that `annotation` was accepted from an engine's proposal of `phrase`."""
+    start = annotation.article.body.index(phrase)
+    suggestion = models.Suggestion.objects.create(
+        pk=pk,
+        article=annotation.article,
+        kind=annotation.kind,
+        start=start,
+        end=start + len(phrase),
+        exact=phrase,
+        attributes=attributes,
+        details=details,
+        score=score,
+        engine=engine,
+        engine_version=version,
+        status=models.SuggestionStatus.ACCEPTED,
+        decided_by=decided_by,
+        decided_at=annotation.created_at,
+    )
+    models.Annotation.objects.filter(pk=annotation.pk).update(suggestion=suggestion)
 
 
 def build_corpus() -> Corpus:
@@ -302,6 +327,34 @@ def build_corpus() -> Corpus:
             reviewer=reviewer if has_reviewer else None,
             decided=T0 if state == State.REJECTED else None,
         )
+    # Accepted proposals: what the annotator changed shows in the export's `origin`.
+    _began_as_proposal(
+        number,
+        BASE_ID + 31,
+        "US$518.4 billion",
+        engine="numbers",
+        version="2",
+        score=0.96875,
+        attributes={
+            "number_value": "518400000000",
+            "number_unit": "USD",
+            "number_scale": "billion",
+        },
+        details={"type": "money"},
+        decided_by=annotator,
+    )
+    _began_as_proposal(
+        corpus.verified["li_wei_quote"],
+        BASE_ID + 32,
+        "“Growth will slow next year,”",
+        engine="quotations",
+        version="2",
+        score=0.875,
+        attributes={"speaker": "Li Wei", "speech_type": "direct"},
+        details={},
+        decided_by=annotator,
+    )
+
     rejected = corpus.hidden[State.REJECTED]
     _review(
         rejected,

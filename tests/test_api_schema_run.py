@@ -2,7 +2,7 @@
 
 Schemathesis generates requests for every operation from the schema (valid and invalid
 ones) and sends each with an editor's token and with an annotator's, against a database
-holding articles and annotations in every state. No answer may be a 5xx, and every answer
+holding articles, proposals and annotations in every state. No answer may be a 5xx, and every answer
 must be one the schema describes (status code, media type, body). Bounded: a fixed number
 of examples per operation, derandomised so that a failure reproduces (about a minute).
 Marked e2e: it runs in `make test` (and CI), not in `make test-fast`.
@@ -20,6 +20,7 @@ from schemathesis.specs.openapi.checks import (
 
 from annotations.api import v1
 from annotations.policy import Role
+from annotations.proposals import suggestions_refresh
 
 from .factories import (
     ArticleFactory,
@@ -55,7 +56,8 @@ def seeded_tokens(transactional_db, settings):
     annotator = UserFactory(username="anna", role=Role.ANNOTATOR)
     editor = UserFactory(username="edith", role=Role.EDITOR)
     reviewer = UserFactory(username="rita", role=Role.REVIEWER)
-    ArticleFactory.create_batch(2)
+    articles = ArticleFactory.create_batch(2)
+    suggestions_refresh(article=articles[0])  # the engines' proposals, to accept or dismiss
     workflow_draft(annotator)
     workflow_submitted(annotator)
     workflow_in_review(annotator, editor)

@@ -36,3 +36,18 @@ def test_control_characters_and_line_separators_are_escaped_alike():
     value = {"text": "".join(map(chr, range(0x20))) + '"\\\x7f\u2028\u2029/🚢é'}
 
     assert _dumps(value) == standard_library(value)
+
+
+# The origin's score (revision 3 of v1) is the one float: stored to six decimals.
+SCORES = st.floats(min_value=0.0001, max_value=1).map(lambda score: round(score, 6))
+
+
+@given(SCORES)
+def test_scores_serialise_to_the_same_bytes_down_to_a_ten_thousandth(score):
+    assert _dumps({"score": score}) == standard_library({"score": score})
+
+
+def test_a_smaller_score_is_written_without_an_exponent_and_reads_back_the_same():
+    assert _dumps(0.00001) == b"0.00001"
+    assert standard_library(0.00001) == b"1e-05"
+    assert json.loads(_dumps(0.00001)) == 0.00001

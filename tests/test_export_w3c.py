@@ -67,7 +67,12 @@ def test_every_annotation_follows_the_model_rules(corpus):
         assert item["motivation"] in ("classifying", "assessing")
         assert TIMESTAMP.match(item["created"]) and TIMESTAMP.match(item["modified"])
         assert item["modified"] >= item["created"]
-        assert isinstance(item["creator"], dict) and item["creator"]["type"] == "Person"
+        # The annotator; and the engine as a Software agent when a proposal began it.
+        person, *engines = (
+            item["creator"] if isinstance(item["creator"], list) else [item["creator"]]
+        )
+        assert person["type"] == "Person"
+        assert all(engine["type"] == "Software" for engine in engines)
         purposes = {body["purpose"]: body for body in item["body"]}
         assert set(purposes) == {"tagging", "assessing"}
         assert purposes["tagging"]["value"] in Kind.values

@@ -17,14 +17,16 @@ from annotations.models import (
     SuggestionStatus,
 )
 from annotations.proposals import (
+    PushedSpan,
     origin_of,
+    proposals_push,
     suggestion_accept,
     suggestion_dismiss,
     suggestions_accept_all,
     suggestions_refresh,
 )
 from annotations.suggest import Proposal
-from annotations.workflow import WorkflowError, annotation_update
+from annotations.workflow import RecordsRefused, WorkflowError, annotation_update
 
 from .factories import ArticleFactory
 
@@ -262,3 +264,59 @@ def test_an_import_queues_a_suggestion_run_that_a_worker_completes(run_worker):
     assert job.status == JobStatus.SUCCEEDED
     assert job.result["proposals"] == Suggestion.objects.count() > 0
     assert Suggestion.objects.filter(exact="US$518.4 billion").exists()
+
+
+# ---- Pushed by an outside model (the API's pre-annotations) ----
+
+
+def pushed(phrase, kind=Kind.NUMBER, **extra):
+    start = BODY.index(phrase)
+    return PushedSpan(kind=kind, start=start, end=start + len(phrase), score=0.5, **extra)
+
+
+def test_a_pushed_model_stores_its_proposals_beside_the_engines(article, annotator):
+    suggestions_refresh(article=article)
+    engines = Suggestion.objects.count()
+
+    result = proposals_push(
+        article=article, engine="ner", version="1", user=annotator,
+        spans=[pushed("30 percent", attributes={"number_value": Decimal("30.0")})],
+    )  # fmt: skip
+
+    assert result.added == 1 and result.created == [True]
+    (stored,) = result.stored
+    assert stored.attributes == {"number_value": "30"}  # as the export writes decimals
+    assert Suggestion.objects.count() == engines + 1  # the engines' proposals stay
+
+
+def test_a_model_may_not_take_the_name_of_a_built_in_engine(article, annotator):
+    suggestions_refresh(article=article)
+    engines = set(Suggestion.objects.values_list("pk", "status"))
+
+    with pytest.raises(WorkflowError, match="one of Workbench's own engines"):
+        proposals_push(
+            article=article, engine="numbers", version="0", user=annotator,
+            spans=[pushed("30 percent")],
+        )  # fmt: skip
+
+    assert set(Suggestion.objects.values_list("pk", "status")) == engines
+
+
+def test_only_people_who_annotate_may_push(article, researcher):
+    with pytest.raises(PermissionDenied):
+        proposals_push(
+            article=article, engine="ner", version="1", user=researcher,
+            spans=[pushed("30 percent")],
+        )  # fmt: skip
+
+    assert not Suggestion.objects.exists()
+
+
+def test_a_refused_span_stores_nothing_and_names_its_index(article, annotator):
+    spans = [pushed("30 percent"), pushed("30 percent", exact="31 percent")]
+
+    with pytest.raises(RecordsRefused) as refused:
+        proposals_push(article=article, engine="ner", version="1", user=annotator, spans=spans)
+
+    assert [problem.index for problem in refused.value.problems] == [1]
+    assert not Suggestion.objects.exists()

@@ -23,6 +23,8 @@ from ..models import (
     SpeechType,
     Stance,
     State,
+    Suggestion,
+    SuggestionStatus,
     Verdict,
 )
 from ..workflow import KIND_FIELDS
@@ -297,6 +299,90 @@ class SubmitIn(InputSchema):
     )
 
 
+# ---- Proposals (pre-annotations) ----
+
+MAX_PROPOSALS = 2000
+_ENGINE_NAME = Suggestion._meta.get_field("engine")
+_ENGINE_VERSION = Suggestion._meta.get_field("engine_version")
+# Letters, digits and a few separators: a name that reads the same in every export.
+_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._+:/@-]*$"
+
+
+class ModelIn(InputSchema):
+    """The model that proposes: recorded with every proposal and named in the exports."""
+
+    name: str = Field(
+        min_length=1, max_length=_ENGINE_NAME.max_length, pattern=_NAME_PATTERN,
+        description="e.g. newsroom-ner (not numbers, quotations or checkworthy: Workbench's own)",
+    )  # fmt: skip
+    version: str = Field(
+        min_length=1, max_length=_ENGINE_VERSION.max_length, pattern=_NAME_PATTERN,
+        description="A new version proposes afresh; what was dismissed for this one stays out",
+    )  # fmt: skip
+
+
+class ProposalIn(InputSchema):
+    kind: Kind
+    start: Offset
+    end: Offset
+    exact: Text | None = Field(
+        None, description="If sent, checked against the body at [start, end)"
+    )
+    score: Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)] = Field(
+        description="The model's confidence, from 0 to 1"
+    )
+    attributes: AttributesIn = Field(default_factory=AttributesIn)
+
+
+class ProposalsIn(InputSchema):
+    model: ModelIn
+    proposals: list[ProposalIn] = Field(min_length=1, max_length=MAX_PROPOSALS)
+
+
+class ProposalRecordOut(ApiModel):
+    index: int = Field(description="The record's position in the request")
+    id: int | None = Field(
+        description="The stored proposal; null: an annotation of that kind covers the span"
+    )
+    status: SuggestionStatus | None = Field(
+        description="dismissed: dismissed for this model version, it stays so"
+    )
+    created: bool = Field(description="false: it was already there (or is not proposed)")
+
+
+class ProposalsPushOut(ApiModel):
+    added: int = Field(description="Proposals this request stored")
+    proposals: list[ProposalRecordOut]
+
+
+class ProposalOut(ApiModel):
+    id: int
+    article: int
+    kind: Kind
+    start: int = Field(description="Code points, inclusive")
+    end: int = Field(description="Code points, exclusive")
+    exact: str
+    engine: str = Field(description="The engine or model that proposed it")
+    engine_version: str
+    score: float
+    status: SuggestionStatus
+    attributes: Attributes
+    details: dict = Field(description="What the engine says beyond the attributes")
+    decided_by: str | None
+    decided_at: datetime | None
+    created_at: datetime
+
+
+class ProposalPage(ApiModel):
+    items: list[ProposalOut]
+    next_cursor: str | None
+
+
+class ProposalAccepted(ApiModel):
+    proposal: ProposalOut
+    annotation: AnnotationOut = Field(description="Your new draft, made from the proposal")
+
+
 # ---- Review ----
 
 
@@ -432,6 +518,27 @@ def attributes_data(annotation: Annotation) -> dict:
     if "number_value" in data and data["number_value"] is not None:
         data["number_value"] = decimal_text(data["number_value"])
     return data
+
+
+def proposal_data(suggestion: Suggestion) -> dict:
+    """A proposal (with `decided_by` loaded) as ProposalOut shows it."""
+    return {
+        "id": suggestion.pk,
+        "article": suggestion.article_id,
+        "kind": suggestion.kind,
+        "start": suggestion.start,
+        "end": suggestion.end,
+        "exact": suggestion.exact,
+        "engine": suggestion.engine,
+        "engine_version": suggestion.engine_version,
+        "score": suggestion.score,
+        "status": suggestion.status,
+        "attributes": suggestion.attributes,
+        "details": suggestion.details,
+        "decided_by": suggestion.decided_by.get_username() if suggestion.decided_by else None,
+        "decided_at": suggestion.decided_at,
+        "created_at": suggestion.created_at,
+    }
 
 
 def annotation_data(annotation: Annotation) -> dict:

@@ -19,7 +19,7 @@ from ninja.parser import Parser
 
 from .. import workflow
 from ..inputs import BadInput
-from . import annotations, articles, export, review
+from . import annotations, articles, export, proposals, review
 from .auth import unauthenticated
 from .errors import (
     CONFLICT,
@@ -34,11 +34,12 @@ from .errors import (
     problem_response,
 )
 
-# (path prefix, router): every resource of the API. Pre-annotations (the proposals of the
-# assisted-annotation work: a model's spans that an annotator accepts or dismisses) get
-# their own module and line here when the proposal model exists.
+# (path prefix, router): every resource of the API. Pre-annotations (a model's proposals
+# that an annotator accepts or dismisses) live under their article and on their own.
 ROUTERS = [
     ("/articles", articles.router),
+    ("/articles", proposals.article_router),
+    ("/proposals", proposals.router),
     ("/annotations", annotations.router),
     ("/review", review.router),
     ("/sources", review.sources_router),

@@ -65,7 +65,7 @@ def _decide(request, article_id: int, decide):
         return _answer(request, article, error=str(refused), status=refused.status)
     except PermissionDenied as denied:
         return _answer(request, article, error=str(denied), status=403)
-    except (proposals.ProposalDecided, DuplicateSpan) as conflict:
+    except (proposals.AlreadyDecided, DuplicateSpan) as conflict:
         return _answer(request, article, error=" ".join(conflict.messages), status=409)
     except WorkflowError as invalid:
         return _answer(request, article, error=" ".join(invalid.messages), status=422)
