@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from . import notifications, policy
+from . import notifications, policy, visibility
 from .inputs import text_problem
 from .models import Annotation, Comment, HistoryAction, HistoryEntry
 from .policy import Action
@@ -56,7 +56,9 @@ def _mentioned_users(names: list[str], annotation: Annotation) -> tuple[list, li
     users = [
         found[name]
         for name in names
-        if name in found and policy.allows(found[name], Action.VIEW_COMMENTS, annotation)
+        if name in found
+        and policy.allows(found[name], Action.VIEW_COMMENTS, annotation)
+        and visibility.may_see(found[name], annotation)  # blind annotation hides threads too
     ]
     reached = {user.get_username() for user in users}
     return users, [name for name in names if name not in reached]
@@ -84,6 +86,8 @@ def comment_add(*, annotation_id: int, user, body: str) -> CommentResult:
         if annotation is None:
             raise CommentError("This annotation does not exist.")
         policy.check(user, Action.COMMENT, annotation)
+        if not visibility.may_see(user, annotation):  # hidden by blind annotation
+            raise CommentError("This annotation does not exist.")
         comment = Comment.objects.create(annotation=annotation, author=user, body=body)
         HistoryEntry.objects.create(
             annotation=annotation,

@@ -50,6 +50,15 @@ def visible_annotations(user, article: Article | None = None) -> QuerySet[Annota
     return annotations.filter(Q(author=user) | ~Exists(blind) | submitted)
 
 
+def may_see(user, annotation: Annotation) -> bool:
+    """Whether `user` may see `annotation` (its thread included): the rule of
+    `visible_annotations` for one annotation. No query unless blind annotation could hide
+    it from them (another annotator's span on an article marked blind), then one."""
+    if sees_everyones_work(user) or annotation.author_id == user.pk:
+        return True
+    return visible_annotations(user).filter(pk=annotation.pk).exists()
+
+
 def is_blind_for(user, article: Article) -> bool:
     """Whether blind annotation applies to `user` on `article`.
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from annotations import visibility, workflow
+from annotations import comments, visibility, workflow
 from annotations.models import Article, BlindSetting
 
 pytestmark = pytest.mark.django_db
@@ -225,3 +225,20 @@ def test_reviewers_get_no_blind_actions_in_the_admin(client_for, reviewer, artic
     )
     assert not BlindSetting.objects.exists()
     assert response.status_code in (200, 302, 403)
+
+
+def test_a_hidden_spans_thread_is_hidden_and_mentions_do_not_reach_a_blind_annotator(
+    client_for, annotator, other_annotator, reviewer, two_drafts, blind
+):
+    mine, theirs = two_drafts
+    client = client_for(annotator)
+    assert client.get(reverse("comments", args=[theirs.pk]), headers=HTMX).status_code == 404
+    assert client.get(reverse("comments", args=[mine.pk]), headers=HTMX).status_code == 200
+
+    result = comments.comment_add(
+        annotation_id=mine.pk, user=annotator, body=f"@{other_annotator.username} look here"
+    )
+
+    assert result.notified == [] and result.unknown == [other_annotator.username]
+    with pytest.raises(comments.CommentError):
+        comments.comment_add(annotation_id=theirs.pk, user=annotator, body="I saw this")

@@ -7,11 +7,12 @@ its own. Posting answers the fragment to htmx, and redirects back to the page ot
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import trigger_client_event
 
-from .. import comments, policy
+from .. import comments, policy, visibility
 from ..forms.comments import CommentForm
 from ..models import Annotation
 from ..policy import Action
@@ -26,6 +27,8 @@ def get_annotation_for(user, annotation_id: int) -> Annotation:
         Annotation.objects.select_related("article").defer("article__body"), pk=annotation_id
     )
     policy.check(user, Action.VIEW_COMMENTS, annotation)
+    if not visibility.may_see(user, annotation):  # hidden by blind annotation: as if absent
+        raise Http404("No annotation matches the given query.")
     return annotation
 
 
