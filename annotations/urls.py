@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import accounts, annotate, articles, export, importing, interop, review
+from .views import accounts, annotate, articles, export, importing, interop, review, search
 
 urlpatterns = [
     # Accounts
@@ -11,6 +11,8 @@ urlpatterns = [
     # Articles
     path("", articles.article_list, name="article_list"),
     path("articles/<int:article_id>/", articles.article_detail, name="article_detail"),
+    # Search (article text, annotations, numbers by value and unit)
+    path("search/", search.search_page, name="search"),
     # Annotate (the article page is the annotate screen)
     path("articles/<int:article_id>/annotate/new/", annotate.create, name="annotate_create"),
     path("articles/<int:article_id>/annotate/poll/", annotate.poll, name="annotate_poll"),
