@@ -41,6 +41,7 @@ class Action(StrEnum):
     REOPEN = "reopen"
     EXPORT = "export"
     EXPORT_ALL = "export_all"
+    LINK_CLAIMS = "link_claims"
 
 
 # app_label.codename of each role's permissions; `sync_roles` writes them to the groups.
@@ -117,6 +118,8 @@ PERMISSION_FOR = {
     # Every live annotation, drafts included (moving a project to another tool): those who
     # see every annotation in every state in the admin, the editors.
     Action.EXPORT_ALL: "annotations.view_annotation",
+    # Linking appearances of one claim into a group (matching.claim_group_link).
+    Action.LINK_CLAIMS: REVIEW_PERMISSION,
 }
 
 

@@ -33,6 +33,8 @@ PERMISSION_ACTIONS = {
     Action.EXPORT: {Role.EDITOR, Role.RESEARCHER},
     # Every live annotation, not only verified ones: editors only.
     Action.EXPORT_ALL: {Role.EDITOR},
+    # Appearances of one claim linked into a group: those who review.
+    Action.LINK_CLAIMS: {Role.REVIEWER, Role.EDITOR},
 }
 
 AUTHORS = {Role.ANNOTATOR, Role.EDITOR}
