@@ -210,6 +210,9 @@ def fingerprint(annotation: Annotation, body: str | None = None) -> Fingerprint:
 
 
 INDEX_BATCH = 500
+# What a lookup indexes first of the queue: one person's new annotations, never a backlog
+# (`manage.py index_matches` after a bulk write; the API's bulk create queues thousands).
+LOOKUP_INDEX_BATCH = 100
 
 
 def index_pending(*, limit: int = INDEX_BATCH) -> int:
@@ -245,7 +248,7 @@ def index_pending(*, limit: int = INDEX_BATCH) -> int:
         MatchKey.objects.filter(annotation_id__in=ids).delete()
         MatchEntry.objects.filter(annotation_id__in=ids).delete()
         MatchEntry.objects.bulk_create(entries, batch_size=INDEX_BATCH)
-        MatchKey.objects.bulk_create(keys, batch_size=INDEX_BATCH)
+        MatchKey.objects.bulk_create(keys, batch_size=5000)
         MatchPending.objects.filter(annotation_id__in=ids).delete()
     return len(ids)
 
@@ -301,8 +304,9 @@ def score_match(query: Fingerprint, candidate: Fingerprint) -> tuple[float, str]
 def find_matches(annotation: Annotation, *, limit: int = SHOWN) -> list[Match]:
     """The other appearances of `annotation`, verified first, then by score: at most
     `limit`, with their latest verdict and live evidence (sources selected). A constant
-    number of queries (five) whatever the number of stored annotations and matches."""
-    index_pending()
+    number of queries (five) whatever the number of stored annotations and matches, and a
+    bounded batch of indexing first when annotations wait (`LOOKUP_INDEX_BATCH`)."""
+    index_pending(limit=LOOKUP_INDEX_BATCH)
     query = fingerprint(annotation)
     shared = (
         MatchKey.objects.filter(key__in=query.keys())
@@ -357,6 +361,21 @@ def find_matches(annotation: Annotation, *, limit: int = SHOWN) -> list[Match]:
         for pk in best
         if pk in by_id
     ]
+
+
+def seen_before(user, annotation: Annotation) -> dict:
+    """The "seen before" list of an annotation (matching.find_matches) and what the user
+    may do with each match: copy its evidence into the review they hold, link it."""
+    matches = find_matches(annotation)
+    groups = claim_group_of([annotation.pk, *(m.annotation.pk for m in matches)])
+    return {
+        "subject": annotation,
+        "matches": matches,
+        "groups": groups,
+        "subject_group": groups.get(annotation.pk),
+        "can_copy": policy.allows(user, Action.EDIT_EVIDENCE, annotation),
+        "can_link": policy.allows(user, Action.LINK_CLAIMS),
+    }
 
 
 # ---- Claim groups ----

@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from .views import accounts, annotate, articles, export, importing, interop, review, search
+from .views import (
+    accounts,
+    annotate,
+    articles,
+    claims,
+    export,
+    importing,
+    interop,
+    review,
+    search,
+)
 
 urlpatterns = [
     # Accounts
@@ -58,6 +68,24 @@ urlpatterns = [
         review.review_evidence_remove,
         name="review_evidence_remove",
     ),
+    path(
+        "review/<int:annotation_id>/evidence/copy/<int:match_id>/",
+        review.review_evidence_copy,
+        name="review_evidence_copy",
+    ),
+    # Seen before and claim groups
+    path("annotations/<int:annotation_id>/seen-before/", claims.seen_before, name="seen_before"),
+    path(
+        "annotations/<int:annotation_id>/claim-group/link/",
+        claims.claim_group_link_view,
+        name="claim_group_link",
+    ),
+    path(
+        "annotations/<int:annotation_id>/claim-group/unlink/",
+        claims.claim_group_unlink_view,
+        name="claim_group_unlink",
+    ),
+    path("claims/<int:group_id>/", claims.claim_group_detail, name="claim_group"),
     # Export
     path("export/", export.export_page, name="export_page"),
     path("export/start/", export.export_start, name="export_start"),

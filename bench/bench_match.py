@@ -230,9 +230,8 @@ def run(size: int, count: int) -> None:
 
     call_command("migrate", verbosity=0)
     user = get_user_model().objects.create(username="bench")
-    print(
-        f"Matching benchmark: {connection.vendor}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
-    )
+    python = sys.version.split()[0]
+    print(f"Matching benchmark: {connection.vendor}, Python {python}, {os.cpu_count()} CPUs")
     located = store_corpus(user)
     scores = quality(located)
     print(
