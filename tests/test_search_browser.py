@@ -70,7 +70,7 @@ def test_the_navigation_search_finds_a_number_as_written_and_filters_narrow_it(l
     box.press("Enter")
     results = page.locator("#search-results")
     expect(results.locator("[data-article]")).to_have_count(2)
-    expect(results.locator("mark").first).to_contain_text("518.4")
+    expect(results.locator("mark", has_text="518.4").first).to_be_visible()
     shot(page, "search")
     page.get_by_label("Publisher").fill("Other Wire")
     page.get_by_role("button", name="Search", exact=True).click()
