@@ -10,7 +10,7 @@ an ordinary table (MatchKey, indexed on the key). It behaves the same on SQLite 
 PostgreSQL (pg_trgm would leave SQLite without an index), a lookup is one indexed
 `key IN (…)` query whatever the number of stored annotations, and the index grows one
 annotation at a time: triggers queue each inserted or changed annotation (MatchPending,
-migration 0011) and `index_pending` computes its keys; nothing is rebuilt per query. The
+migration 0015) and `index_pending` computes its keys; nothing is rebuilt per query. The
 candidates that share a key are then scored exactly, in Python, on their stored normalised
 text (MatchEntry). Shingles are pairs of consecutive content words (stop words dropped,
 negations kept), so word order counts and "of the" never makes two claims alike.

@@ -894,7 +894,7 @@ class MatchEntry(models.Model):
     (a number's: its sentence) and, for numbers, the value and unit it must share.
 
     Written only by `matching.index_pending`, from the annotations that database triggers
-    queue in MatchPending (migration 0011): every write path is indexed, the index is built
+    queue in MatchPending (migration 0015): every write path is indexed, the index is built
     one annotation at a time, never per query. A separate table, so that
     annotations_annotation is not rebuilt on SQLite (that would drop its triggers).
     """
@@ -931,7 +931,7 @@ class MatchKey(models.Model):
 
 class MatchPending(models.Model):
     """An annotation whose text, kind or figure changed since it was last indexed: filled
-    by triggers (migration 0011), emptied by `matching.index_pending`."""
+    by triggers (migration 0015), emptied by `matching.index_pending`."""
 
     annotation = models.OneToOneField(
         Annotation, primary_key=True, on_delete=models.CASCADE, related_name="+"

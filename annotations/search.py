@@ -2,7 +2,7 @@
 
 `search(query, filters)` answers with a page of annotations and a page of articles, each
 hit with a highlighted snippet, in four queries whatever the number of hits (a count and
-a page per section). The indexes are migration 0011's: FTS5 tables on SQLite (Porter
+a page per section). The indexes are migration 0015's: FTS5 tables on SQLite (Porter
 stemming), stored `search_vector` tsvector columns with GIN indexes on PostgreSQL
 (`english` configuration); both are kept in step with every write by the database itself.
 

@@ -176,7 +176,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0010_article_counts'),
+        ('annotations', '0014_agreement'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
