@@ -432,6 +432,10 @@ class Evidence(models.Model):
     locator = models.CharField(max_length=200, blank=True, help_text="Page, table, paragraph")
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The evidence this one was copied from ("seen before": another annotation's review).
+    copied_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="copies"
+    )
     removed_at = models.DateTimeField(null=True, blank=True)
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -1086,3 +1090,96 @@ class Job(models.Model):
         if not self.progress_total:
             return None
         return min(100, 100 * self.progress_done // self.progress_total)
+
+
+# ---- Matching and claim groups (annotations/matching.py) ----
+
+
+class MatchEntry(models.Model):
+    """What the matching index knows of one annotation: the normalised text it compares
+    (a number's: its sentence) and, for numbers, the value and unit it must share.
+
+    Written only by `matching.index_pending`, from the annotations that database triggers
+    queue in MatchPending (migration 0015): every write path is indexed, the index is built
+    one annotation at a time, never per query. A separate table, so that
+    annotations_annotation is not rebuilt on SQLite (that would drop its triggers).
+    """
+
+    annotation = models.OneToOneField(
+        Annotation, primary_key=True, on_delete=models.CASCADE, related_name="match_entry"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.TextField()
+    # "518400000000|usd" for a number with a value, else "".
+    figure = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        verbose_name_plural = "match entries"
+
+    def __str__(self):
+        return f"Match entry of annotation {self.annotation_id}"
+
+
+class MatchKey(models.Model):
+    """One key of an annotation in the matching index: its normalised text's, or one
+    MinHash band's (`matching.match_keys`). Annotations sharing a key are candidates."""
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="+")
+    key = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "annotation"], name="match_key_idx")]
+        constraints = [models.UniqueConstraint(fields=["annotation", "key"], name="match_key_once")]
+
+    def __str__(self):
+        return f"{self.key} of annotation {self.annotation_id}"
+
+
+class MatchPending(models.Model):
+    """An annotation whose text, kind or figure changed since it was last indexed: filled
+    by triggers (migration 0015), emptied by `matching.index_pending`."""
+
+    annotation = models.OneToOneField(
+        Annotation, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "match pending"
+
+    def __str__(self):
+        return f"Annotation {self.annotation_id} waiting to be indexed"
+
+
+class ClaimGroup(models.Model):
+    """Appearances of one claim, number or quotation across articles, linked by reviewers
+    (`matching.claim_group_link`): the research export carries its id."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Claim group {self.pk}"
+
+
+class ClaimGroupMember(models.Model):
+    """One appearance in a claim group; an annotation is in at most one group."""
+
+    group = models.ForeignKey(ClaimGroup, on_delete=models.CASCADE, related_name="members")
+    annotation = models.OneToOneField(
+        Annotation, on_delete=models.PROTECT, related_name="claim_group_member"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+
+    def __str__(self):
+        return f"Annotation {self.annotation_id} in claim group {self.group_id}"

@@ -52,6 +52,7 @@ class Action(StrEnum):
     SET_BLIND = "set_blind"
     ADJUDICATE = "adjudicate"
     EXPORT_ANNOTATORS = "export_annotators"
+    LINK_CLAIMS = "link_claims"
 
 
 # app_label.codename of each role's permissions; `sync_roles` writes them to the groups.
@@ -150,6 +151,8 @@ PERMISSION_FOR = {
     Action.ADJUDICATE: "annotations.adjudicate_article",
     # Every annotator's submitted spans, pseudonymous: for those who publish data sets.
     Action.EXPORT_ANNOTATORS: "annotations.export_verified",
+    # Linking appearances of one claim into a group (matching.claim_group_link).
+    Action.LINK_CLAIMS: REVIEW_PERMISSION,
 }
 
 

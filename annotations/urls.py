@@ -8,6 +8,7 @@ from .views import (
     agreement,
     annotate,
     articles,
+    claims,
     comments,
     export,
     importing,
@@ -15,6 +16,7 @@ from .views import (
     mywork,
     proposals,
     review,
+    search,
 )
 
 urlpatterns = [
@@ -31,6 +33,8 @@ urlpatterns = [
     path("me/notifications/read/", mywork.notifications_read, name="notifications_read"),
     # Comments on an annotation (loaded into the annotate panel and the review item)
     path("annotations/<int:annotation_id>/comments/", comments.thread, name="comments"),
+    # Search (article text, annotations, numbers by value and unit)
+    path("search/", search.search_page, name="search"),
     # Annotate (the article page is the annotate screen)
     path("articles/<int:article_id>/annotate/new/", annotate.create, name="annotate_create"),
     path("articles/<int:article_id>/annotate/poll/", annotate.poll, name="annotate_poll"),
@@ -114,6 +118,24 @@ urlpatterns = [
         name="adjudicate_submit",
     ),
     path("export/annotators.jsonl", agreement.annotators_export, name="annotators_export"),
+    path(
+        "review/<int:annotation_id>/evidence/copy/<int:match_id>/",
+        review.review_evidence_copy,
+        name="review_evidence_copy",
+    ),
+    # Seen before and claim groups
+    path("annotations/<int:annotation_id>/seen-before/", claims.seen_before, name="seen_before"),
+    path(
+        "annotations/<int:annotation_id>/claim-group/link/",
+        claims.claim_group_link_view,
+        name="claim_group_link",
+    ),
+    path(
+        "annotations/<int:annotation_id>/claim-group/unlink/",
+        claims.claim_group_unlink_view,
+        name="claim_group_unlink",
+    ),
+    path("claims/<int:group_id>/", claims.claim_group_detail, name="claim_group"),
     # Export
     path("export/", export.export_page, name="export_page"),
     path("export/start/", export.export_start, name="export_start"),

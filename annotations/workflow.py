@@ -1028,3 +1028,59 @@ def evidence_remove(*, evidence_id: int, user) -> Evidence:
             },
         )
     return evidence
+
+
+def evidence_copy(*, annotation_id: int, from_annotation_id: int, user) -> list[Evidence]:
+    """Copy the live evidence of another appearance of the claim ("seen before") into the
+    review `user` holds: new Evidence rows, each pointing at its original (`copied_from`),
+    added by `user`, one history entry each. The verdict is never copied: the reviewer
+    still decides, and the four-eyes rule is the one of `evidence_add` (only the holder,
+    who is never the author). Evidence already there (same source, stance, excerpt and
+    locator) is not copied twice.
+    """
+    if annotation_id == from_annotation_id:
+        raise WorkflowError("An annotation cannot copy its own evidence.")
+    with transaction.atomic():
+        annotation = _lock(annotation_id, None, user)
+        policy.check(user, Action.EDIT_EVIDENCE, annotation)
+        originals = list(
+            Evidence.objects.live()
+            .filter(annotation_id=from_annotation_id)
+            .select_related("source")
+            .order_by("pk")
+        )
+        if not originals:
+            raise WorkflowError("That annotation has no evidence to copy.")
+        present = set(
+            annotation.evidence.live().values_list("source_id", "stance", "excerpt", "locator")
+        )
+        copies = []
+        for original in originals:
+            key = (original.source_id, original.stance, original.excerpt, original.locator)
+            if key in present:
+                continue
+            present.add(key)
+            copies.append(
+                Evidence.objects.create(
+                    annotation=annotation,
+                    source=original.source,
+                    stance=original.stance,
+                    excerpt=original.excerpt,
+                    locator=original.locator,
+                    added_by=user,
+                    copied_from=original,
+                )
+            )
+            changes = {
+                "evidence": [None, copies[-1].pk],
+                "source": [None, original.source.url],
+                "stance": [None, original.stance],
+                "copied from": [
+                    None,
+                    f"evidence #{original.pk} of annotation #{from_annotation_id}",
+                ],
+            }
+            _record(annotation, user, HistoryAction.EVIDENCE_ADDED, changes=changes)
+        if not copies:
+            raise WorkflowError("This review already has every evidence item of that one.")
+    return copies

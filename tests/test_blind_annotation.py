@@ -242,3 +242,27 @@ def test_a_hidden_spans_thread_is_hidden_and_mentions_do_not_reach_a_blind_annot
     assert result.notified == [] and result.unknown == [other_annotator.username]
     with pytest.raises(comments.CommentError):
         comments.comment_add(annotation_id=theirs.pk, user=annotator, body="I saw this")
+
+
+def test_seen_before_does_not_show_a_blind_annotator_a_colleagues_hidden_span(
+    client_for, annotator, other_annotator, editor, two_drafts, blind
+):
+    mine, theirs = two_drafts
+    phrase = mine.exact
+    # The colleague marks the same words in two other articles: one open, one blind.
+    shown_article = Article.objects.create(title="Open one", body=f"Officials said {phrase}.")
+    hidden_article = Article.objects.create(title="Blind one", body=f"They said {phrase} too.")
+    visibility.blind_mark(
+        articles=Article.objects.filter(pk=hidden_article.pk), annotators=2, editor=editor
+    )
+    shown = create(shown_article, other_annotator, phrase)
+    hidden = create(hidden_article, other_annotator, phrase)
+    client = client_for(annotator)
+
+    assert client.get(reverse("seen_before", args=[theirs.pk]), headers=HTMX).status_code == 404
+    page = client.get(reverse("seen_before", args=[mine.pk]), headers=HTMX).content.decode()
+    assert f"?a={shown.pk}#panel" in page
+    assert f"?a={hidden.pk}#panel" not in page
+    # An editor sees both.
+    page = client_for(editor).get(reverse("seen_before", args=[mine.pk]), headers=HTMX)
+    assert f"?a={hidden.pk}#panel" in page.content.decode()

@@ -42,6 +42,8 @@ PERMISSION_ACTIONS = {
     Action.SET_BLIND: {Role.EDITOR},
     Action.ADJUDICATE: {Role.EDITOR},
     Action.EXPORT_ANNOTATORS: {Role.EDITOR, Role.RESEARCHER},
+    # Appearances of one claim linked into a group: those who review.
+    Action.LINK_CLAIMS: {Role.REVIEWER, Role.EDITOR},
 }
 
 AUTHORS = {Role.ANNOTATOR, Role.EDITOR}

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from .. import policy, workflow
+from .. import matching, policy, workflow
 from ..forms.review import (
     Decision,
     DecisionForm,
@@ -224,6 +224,7 @@ def _render_item(request, annotation, *, fragment=None, status=200, error=None, 
         # Callables: a template evaluates them only if the rendered part uses them.
         "history": partial(_history_rows, annotation),
         "evidence_items": partial(_live_evidence, annotation),
+        "seen_before": partial(matching.seen_before, user, annotation),
         "can": {
             "take": policy.allows(user, Action.TAKE, annotation),
             "release": policy.allows(user, Action.RELEASE, annotation),
@@ -424,3 +425,24 @@ def review_evidence_remove(request, annotation_id: int, evidence_id: int):
         return _refused(request, annotation, error, fragment="evidence")
     messages.success(request, "Evidence removed (the history keeps it).")
     return _evidence_changed(request, annotation)
+
+
+@require_POST
+def review_evidence_copy(request, annotation_id: int, match_id: int):
+    """Copy a "seen before" match's sources and evidence into this review (never its
+    verdict): new evidence rows that say where they came from."""
+    annotation = get_item_for(request.user, annotation_id)
+    source = get_object_or_404(Annotation, pk=match_id)
+    try:
+        copies = workflow.evidence_copy(
+            annotation_id=annotation.pk, from_annotation_id=source.pk, user=request.user
+        )
+    except REFUSALS as error:
+        return _refused(request, annotation, error)
+    count = len(copies)
+    messages.success(
+        request,
+        f"Copied {count} evidence item{'s' if count != 1 else ''} from the match in "
+        f"“{source.article.title}”. The verdict is yours to give.",
+    )
+    return redirect(_item_url(annotation.pk, QueueFilterForm(request.GET)) + "#evidence")
