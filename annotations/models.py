@@ -461,15 +461,23 @@ class Evidence(models.Model):
         return f"{self.get_stance_display()}: {self.source}"
 
 
+def _sealed():
+    """A Review that is the first decision of a double-review round waiting for its second."""
+    return models.Exists(
+        DoubleReviewRound.objects.filter(first=models.OuterRef("pk"), status=RoundStatus.WAITING)
+    )
+
+
 class ReviewQuerySet(models.QuerySet):
+    def unsealed(self):
+        """All but the sealed first decisions of items in double review that wait for their
+        second reviewer (`DoubleReviewRound`): what anybody may read."""
+        return self.exclude(_sealed())
+
     def visible_to(self, user):
-        """The reviews `user` may read: all but the sealed first decisions of items in
-        double review that wait for their second reviewer (`DoubleReviewRound`), which
-        only the reviewer who gave them reads until the second decision is made."""
-        sealed = DoubleReviewRound.objects.filter(
-            first=models.OuterRef("pk"), status=RoundStatus.WAITING
-        )
-        return self.exclude(models.Exists(sealed) & ~Q(reviewer=user))
+        """The reviews `user` may read: the unsealed ones, and the sealed first decisions
+        they gave themselves."""
+        return self.exclude(_sealed() & ~Q(reviewer=user))
 
 
 class Review(models.Model):
@@ -817,7 +825,8 @@ def open_round_of(annotation: Annotation) -> DoubleReviewRound | None:
     if annotation.pk is None:
         return None
     if not hasattr(annotation, "_open_round"):
-        rounds = annotation.double_review_rounds.open().select_related("first", "second")
+        rounds = annotation.double_review_rounds.open()
+        rounds = rounds.select_related("first__reviewer", "second__reviewer")
         annotation._open_round = rounds.first()
     return annotation._open_round
 

@@ -116,7 +116,6 @@ ROLE_PERMISSIONS = {
         "annotations.add_doublereview",
         "annotations.delete_doublereview",
         "annotations.view_doublereview",
-        "annotations.view_doublereviewround",
     ],
     # Researchers read what they export (articles, annotations: the IRIs in an export point
     # at them), read-only: no annotating, no reviewing.
