@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0014_agreement'),
+        ('annotations', '0015_search_and_matching'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
