@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django_tasks_db.models import DBTaskResult
 
-from . import policy, visibility, webhooks, workflow
+from . import double_review, policy, visibility, webhooks, workflow
 from .inputs import BadInput, parse_id
 from .models import (
     Annotation,
@@ -89,14 +89,18 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
 # ---- Import batches and articles ----
 
 
-class BlindAnnotationActions:
+class TeamWorkActions:
     """Admin actions marking articles (or an import batch's articles) for blind double
-    annotation, through `visibility.blind_mark` like the article's agreement page."""
+    annotation (`visibility.blind_mark`) or double review (`double_review`), like the
+    article's agreement page."""
 
-    actions = ["mark_blind_2", "mark_blind_3", "end_blind"]
+    actions = ["mark_blind_2", "mark_blind_3", "end_blind", "double_review_on", "double_review_off"]
 
     def has_set_blind_permission(self, request):
         return policy.allows(request.user, policy.Action.SET_BLIND)
+
+    def has_set_double_review_permission(self, request):
+        return policy.allows(request.user, policy.Action.SET_DOUBLE_REVIEW)
 
     def _articles_of(self, queryset):
         if queryset.model is Article:
@@ -124,9 +128,26 @@ class BlindAnnotationActions:
         ended = visibility.blind_unmark(articles=self._articles_of(queryset), editor=request.user)
         self.message_user(request, f"Blind annotation ended on {ended} article(s).")
 
+    @admin.action(
+        description="Double review on: two independent decisions per item",
+        permissions=["set_double_review"],
+    )
+    def double_review_on(self, request, queryset):
+        marked = double_review.double_review_mark(
+            articles=self._articles_of(queryset), editor=request.user
+        )
+        self.message_user(request, f"Double review on for {marked} article(s).")
+
+    @admin.action(description="Double review off", permissions=["set_double_review"])
+    def double_review_off(self, request, queryset):
+        ended = double_review.double_review_unmark(
+            articles=self._articles_of(queryset), editor=request.user
+        )
+        self.message_user(request, f"Double review off for {ended} article(s).")
+
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(BlindAnnotationActions, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ImportBatchAdmin(TeamWorkActions, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "filename",
         "format",
@@ -141,7 +162,7 @@ class ImportBatchAdmin(BlindAnnotationActions, ReadOnlyAdminMixin, admin.ModelAd
 
 
 @admin.register(Article)
-class ArticleAdmin(BlindAnnotationActions, admin.ModelAdmin):
+class ArticleAdmin(TeamWorkActions, admin.ModelAdmin):
     list_display = (
         "title",
         "publisher",

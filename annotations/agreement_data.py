@@ -8,8 +8,8 @@ the outcome of comparing the annotators, not an annotator's work).
 
 Loading costs a fixed number of queries whatever the number of articles and spans: the
 spans (one), the articles' titles and body lengths (one, the length counted by the
-database so no body is read), the annotators' names (one) and, for verdicts, the reviews
-(one).
+database so no body is read), the annotators' names (one) and, for verdicts, the
+double-review rounds with their two verdicts (one).
 """
 
 from collections import defaultdict
@@ -30,7 +30,7 @@ from .agreement import (
     corpus_agreement,
     verdict_agreement,
 )
-from .models import AdjudicationSource, Annotation, Article, Review
+from .models import AdjudicationSource, Annotation, Article, DoubleReviewRound
 from .visibility import SUBMITTED_WORK
 
 # What agreement.Span needs of an annotation (attributes under the model's names).
@@ -88,24 +88,23 @@ def _spans_by_article(work: QuerySet[Annotation], key) -> dict[int, dict[Hashabl
 
 
 def _verdicts(annotations: QuerySet[Annotation]) -> VerdictAgreement:
-    """Verdicts given to the same annotation by two or more reviewers.
+    """The two independent verdicts of each double-reviewed item (`DoubleReviewRound`).
 
-    Workbench has no double-review setting: one reviewer decides an item. Two verdicts on
-    one item arise when a decided item is reopened and decided again by someone else, so
-    this measures the reviews that exist: each reviewer's latest verdict per annotation.
+    Each round whose two reviewers both verified is one unit with two verdicts: agreed,
+    disputed or settled alike (an editor's settlement is not a third independent verdict,
+    it is made knowing both). Rounds with a rejection or a send back have no second verdict
+    on the scale, and a round still waiting has none yet. An item reopened and double
+    reviewed again is a unit per round. Items decided by one reviewer give no pair: a
+    verdict given after seeing another one (a reopened item) is not independent.
     """
-    reviews = (
-        Review.objects.filter(annotation__in=annotations)
-        .exclude(verdict="")
-        .order_by("created_at", "id")
-        .values_list("annotation_id", "reviewer_id", "verdict")
+    rounds = (
+        DoubleReviewRound.objects.filter(annotation__in=annotations, second__isnull=False)
+        .exclude(first__verdict="")
+        .exclude(second__verdict="")
+        .order_by("pk")
+        .values_list("pk", "first__verdict", "second__verdict")
     )
-    latest: dict[int, dict[int, str]] = defaultdict(dict)
-    for annotation_id, reviewer_id, verdict in reviews:
-        latest[annotation_id][reviewer_id] = verdict
-    return verdict_agreement(
-        {item: list(by_reviewer.values()) for item, by_reviewer in latest.items()}
-    )
+    return verdict_agreement({pk: [first, second] for pk, first, second in rounds})
 
 
 def agreement_data(

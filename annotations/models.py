@@ -465,6 +465,25 @@ class Evidence(models.Model):
         return f"{self.get_stance_display()}: {self.source}"
 
 
+def _sealed():
+    """A Review that is the first decision of a double-review round waiting for its second."""
+    return models.Exists(
+        DoubleReviewRound.objects.filter(first=models.OuterRef("pk"), status=RoundStatus.WAITING)
+    )
+
+
+class ReviewQuerySet(models.QuerySet):
+    def unsealed(self):
+        """All but the sealed first decisions of items in double review that wait for their
+        second reviewer (`DoubleReviewRound`): what anybody may read."""
+        return self.exclude(_sealed())
+
+    def visible_to(self, user):
+        """The reviews `user` may read: the unsealed ones, and the sealed first decisions
+        they gave themselves."""
+        return self.exclude(_sealed() & ~Q(reviewer=user))
+
+
 class Review(models.Model):
     """One reviewer decision. The history is kept; the latest decides."""
 
@@ -474,6 +493,8 @@ class Review(models.Model):
     verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
     rationale = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReviewQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -513,6 +534,12 @@ class HistoryAction(models.TextChoices):
     EVIDENCE_ADDED = "evidence_added", "Evidence added"
     EVIDENCE_REMOVED = "evidence_removed", "Evidence removed"
     COMMENTED = "commented", "Commented"
+    # Double review (`DoubleReviewRound`): the first of two decisions (its outcome is
+    # sealed until the second, so the entry does not say it), two that differ, and an
+    # editor's decision on them.
+    FIRST_REVIEW = "first_review", "First review given"
+    DISPUTED = "disputed", "Reviewers disagree"
+    SETTLED = "settled", "Settled by an editor"
 
 
 class HistoryEntry(models.Model):
@@ -704,6 +731,108 @@ class BlindSetting(models.Model):
 
     def __str__(self):
         return f"Blind, {self.annotators} annotators: {self.article_id}"
+
+
+class DoubleReview(models.Model):
+    """An article whose items each need two independent decisions by two reviewers
+    (`double_review.py`). A table of its own, like `BlindSetting`, for the same reason."""
+
+    article = models.OneToOneField(
+        Article, primary_key=True, on_delete=models.CASCADE, related_name="double_review"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Double review: {self.article_id}"
+
+
+class RoundStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting for a second reviewer"
+    DISPUTED = "disputed", "Disputed: an editor settles it"
+    AGREED = "agreed", "Agreed"
+    SETTLED = "settled", "Settled by an editor"
+    SENT_BACK = "sent_back", "Sent back by the second reviewer"
+
+
+OPEN_ROUND_STATUSES = (RoundStatus.WAITING, RoundStatus.DISPUTED)
+
+
+class DoubleReviewRoundQuerySet(models.QuerySet):
+    def open(self):
+        """Rounds still deciding their item: waiting for the second review, or disputed."""
+        return self.filter(status__in=OPEN_ROUND_STATUSES)
+
+
+class DoubleReviewRound(models.Model):
+    """One item's two independent decisions under double review.
+
+    Made by the first decision (`first`; the item goes back to the queue); the second
+    (`second`) either agrees, and decides the item, or differs, and the round waits for an
+    editor (`settlement`). Rounds are kept once closed: they are what verdict agreement
+    measures. A table of its own: annotations_annotation carries SQLite triggers that a
+    table rebuild would drop.
+    """
+
+    annotation = models.ForeignKey(
+        Annotation, on_delete=models.PROTECT, related_name="double_review_rounds"
+    )
+    status = models.CharField(
+        max_length=20, choices=RoundStatus.choices, default=RoundStatus.WAITING
+    )
+    first = models.OneToOneField(Review, on_delete=models.PROTECT, related_name="+")
+    second = models.OneToOneField(
+        Review, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    settlement = models.OneToOneField(
+        Review, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DoubleReviewRoundQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["annotation_id", "created_at", "id"]
+        constraints = [
+            # One round at a time per item.
+            models.UniqueConstraint(
+                fields=["annotation"],
+                condition=Q(status__in=OPEN_ROUND_STATUSES),
+                name="double_review_one_open_round",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RoundStatus.values), name="double_review_status_valid"
+            ),
+            # Only a waiting round lacks its second decision; only a settled one has a third.
+            models.CheckConstraint(
+                condition=Q(status=RoundStatus.WAITING, second__isnull=True)
+                | (~Q(status=RoundStatus.WAITING) & Q(second__isnull=False)),
+                name="double_review_second_unless_waiting",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=RoundStatus.SETTLED) | Q(settlement__isnull=True),
+                name="double_review_settlement_only_when_settled",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Double review of {self.annotation_id}: {self.get_status_display()}"
+
+
+def open_round_of(annotation: Annotation) -> DoubleReviewRound | None:
+    """The item's double-review round in progress (waiting or disputed), with its first
+    review, or None. Kept on the instance: the policy and the screens ask more than once
+    about one loaded annotation, for one query."""
+    if annotation.pk is None:
+        return None
+    if not hasattr(annotation, "_open_round"):
+        rounds = annotation.double_review_rounds.open()
+        rounds = rounds.select_related("first__reviewer", "second__reviewer")
+        annotation._open_round = rounds.first()
+    return annotation._open_round
 
 
 class AdjudicationSource(models.Model):

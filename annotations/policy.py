@@ -11,8 +11,9 @@ from enum import StrEnum
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
 
-from .models import Annotation, State
+from .models import Annotation, DoubleReviewRound, RoundStatus, State, open_round_of
 
 
 class Role(StrEnum):
@@ -53,6 +54,10 @@ class Action(StrEnum):
     ADJUDICATE = "adjudicate"
     EXPORT_ANNOTATORS = "export_annotators"
     LINK_CLAIMS = "link_claims"
+    # Double review: mark articles for two independent decisions per item, and settle an
+    # item whose two reviewers disagree.
+    SET_DOUBLE_REVIEW = "set_double_review"
+    SETTLE = "settle"
 
 
 # app_label.codename of each role's permissions; `sync_roles` writes them to the groups.
@@ -108,6 +113,10 @@ ROLE_PERMISSIONS = {
         "annotations.delete_blindsetting",
         "annotations.view_blindsetting",
         "annotations.adjudicate_article",
+        # Double review: which articles need two independent decisions per item.
+        "annotations.add_doublereview",
+        "annotations.delete_doublereview",
+        "annotations.view_doublereview",
     ],
     # Researchers read what they export (articles, annotations: the IRIs in an export point
     # at them), read-only: no annotating, no reviewing.
@@ -149,6 +158,7 @@ PERMISSION_FOR = {
     Action.VIEW_AGREEMENT: "annotations.view_agreement",
     Action.SET_BLIND: "annotations.add_blindsetting",
     Action.ADJUDICATE: "annotations.adjudicate_article",
+    Action.SET_DOUBLE_REVIEW: "annotations.add_doublereview",
     # Every annotator's submitted spans, pseudonymous: for those who publish data sets.
     Action.EXPORT_ANNOTATORS: "annotations.export_verified",
     # Linking appearances of one claim into a group (matching.claim_group_link).
@@ -203,7 +213,7 @@ def _annotation_reason(user, action: Action, annotation: Annotation) -> str | No
         if action == Action.TAKE:
             if annotation.state != State.SUBMITTED:
                 return f"This annotation is {_state_name(annotation)}, not waiting for review."
-            return None
+            return _double_review_take_reason(user, annotation)
         if annotation.state != State.IN_REVIEW:
             if action == Action.RELEASE:
                 return "Only an item in review can be released."
@@ -225,6 +235,18 @@ def _annotation_reason(user, action: Action, annotation: Annotation) -> str | No
             return "This annotation was withdrawn: its comments are closed."
         return None
 
+    if action == Action.SETTLE:
+        if not is_editor:
+            return "Only editors settle a disputed item."
+        if is_author:
+            return "You cannot settle your own annotation (four-eyes rule)."
+        review_round = open_round_of(annotation) if annotation.state == State.SUBMITTED else None
+        if review_round is None or review_round.status != RoundStatus.DISPUTED:
+            return "Only an item whose two reviewers disagree can be settled."
+        if user.pk in (review_round.first.reviewer_id, review_round.second.reviewer_id):
+            return "You gave one of the two reviews: another editor settles this item."
+        return None
+
     if action == Action.REOPEN:
         if not is_editor:
             return "Only editors may reopen a decided annotation."
@@ -235,6 +257,19 @@ def _annotation_reason(user, action: Action, annotation: Annotation) -> str | No
         return None
 
     raise ValueError(f"{action} is not an action on an annotation")
+
+
+def _double_review_take_reason(user, annotation: Annotation) -> str | None:
+    """Double review: the first reviewer does not take the item again, and nobody takes a
+    disputed one (an editor settles it). No query unless the item is waiting."""
+    review_round = open_round_of(annotation)
+    if review_round is None:
+        return None
+    if review_round.status == RoundStatus.DISPUTED:
+        return "Its two reviewers disagree: an editor settles this item."
+    if review_round.first.reviewer_id == user.pk:
+        return "You gave this item's first review: a second reviewer decides it (double review)."
+    return None
 
 
 def reason_denied(user, action: Action, obj=None) -> str | None:
@@ -253,11 +288,16 @@ def reason_denied(user, action: Action, obj=None) -> str | None:
 def takeable_by(user, annotations):
     """The part of `annotations` that `user` may take for review, as a QuerySet: the TAKE
     rule for a whole queue at once. Nothing for someone who may not review; never their
-    own annotations (four-eyes rule, editors included). The state is the caller's filter
-    (`Annotation.objects.waiting()`)."""
+    own annotations (four-eyes rule, editors included); under double review, never an item
+    they gave the first review of, nor a disputed one. The state is the caller's filter
+    (`Annotation.objects.waiting()`). No extra query: the double-review rule is a subquery.
+    """
     if not user.has_perm(REVIEW_PERMISSION):
         return annotations.none()
-    return annotations.exclude(author=user)
+    barred = DoubleReviewRound.objects.open().filter(
+        Q(status=RoundStatus.DISPUTED) | Q(first__reviewer=user), annotation=OuterRef("pk")
+    )
+    return annotations.exclude(author=user).exclude(Exists(barred))
 
 
 # The roles an editor gives and takes away in the admin. Editor (staff) and superuser

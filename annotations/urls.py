@@ -82,10 +82,12 @@ urlpatterns = [
     # Review
     path("review/", review.review_queue, name="review_queue"),
     path("review/take-next/", review.review_take_next, name="review_take_next"),
+    path("review/disputed/", review.review_disputed, name="review_disputed"),
     path("review/<int:annotation_id>/", review.review_item, name="review_item"),
     path("review/<int:annotation_id>/take/", review.review_take, name="review_take"),
     path("review/<int:annotation_id>/release/", review.review_release, name="review_release"),
     path("review/<int:annotation_id>/decide/", review.review_decide, name="review_decide"),
+    path("review/<int:annotation_id>/settle/", review.review_settle, name="review_settle"),
     path("review/<int:annotation_id>/sources/", review.review_source_add, name="review_source_add"),
     path(
         "review/<int:annotation_id>/evidence/",
@@ -106,6 +108,11 @@ urlpatterns = [
         name="agreement_article",
     ),
     path("articles/<int:article_id>/blind/", agreement.article_blind, name="article_blind"),
+    path(
+        "articles/<int:article_id>/double-review/",
+        agreement.article_double_review,
+        name="article_double_review",
+    ),
     # Adjudication: the annotators' spans side by side, made into reference spans
     path(
         "articles/<int:article_id>/adjudicate/",

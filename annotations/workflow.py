@@ -27,7 +27,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from . import events, notifications, policy
+from . import double_review, events, notifications, policy
 from .exporters import decimal_text
 from .models import (
     Annotation,
@@ -38,11 +38,13 @@ from .models import (
     Kind,
     Review,
     ReviewOutcome,
+    RoundStatus,
     Source,
     SpeechType,
     Stance,
     State,
     Verdict,
+    open_round_of,
 )
 from .policy import Action
 from .suggest import read_number, suggest_speaker, suggest_speech_type
@@ -654,32 +656,44 @@ def _transition(
     precondition=None,
 ) -> Annotation:
     """Lock, check the version and the policy, change the state, record who/when/what."""
-    updates = updates or {}
     with transaction.atomic():
         annotation = _lock(annotation_id, version, user)
         policy.check(user, action, annotation)
         if precondition is not None:
             precondition(annotation)
-        from_state = annotation.state
-        diff = dict(changes or {})
-        if "reviewer" in updates and updates["reviewer"] != annotation.reviewer:
-            diff["reviewer"] = [_jsonable(annotation.reviewer), _jsonable(updates["reviewer"])]
-        annotation.state = to_state
-        for name, value in updates.items():
-            setattr(annotation, name, value)
-        _save(annotation, ["state", *updates])
-        if to_state == State.WITHDRAWN:  # it leaves the screen: its neighbours' lanes may move
-            _redraw_moved_lanes(annotation, (annotation.start, annotation.end))
-        _record(
+        _apply(
             annotation,
             user,
             history_action,
-            from_state=from_state,
             to_state=to_state,
-            changes=diff,
+            updates=updates or {},
+            changes=changes,
             comment=comment,
         )
     return annotation
+
+
+def _apply(annotation, user, history_action, *, to_state, updates, changes=None, comment=""):
+    """Change a locked annotation's state and fields; record who/when/what."""
+    from_state = annotation.state
+    diff = dict(changes or {})
+    if "reviewer" in updates and updates["reviewer"] != annotation.reviewer:
+        diff["reviewer"] = [_jsonable(annotation.reviewer), _jsonable(updates["reviewer"])]
+    annotation.state = to_state
+    for name, value in updates.items():
+        setattr(annotation, name, value)
+    _save(annotation, ["state", *updates])
+    if to_state == State.WITHDRAWN:  # it leaves the screen: its neighbours' lanes may move
+        _redraw_moved_lanes(annotation, (annotation.start, annotation.end))
+    _record(
+        annotation,
+        user,
+        history_action,
+        from_state=from_state,
+        to_state=to_state,
+        changes=diff,
+        comment=comment,
+    )
 
 
 def annotation_withdraw(*, annotation_id: int, user, version) -> Annotation:
@@ -796,7 +810,7 @@ def queue_take_next(*, reviewer, waiting=None) -> Annotation | None:
     """
     policy.check(reviewer, Action.VIEW_QUEUE)
     waiting = (waiting if waiting is not None else Annotation.objects.all()).waiting()
-    waiting = waiting.exclude(author=reviewer).select_related(None)
+    waiting = policy.takeable_by(reviewer, waiting).select_related(None)
     for _attempt in range(20):
         with transaction.atomic():
             candidates = waiting
@@ -839,9 +853,34 @@ def _ready_to_verify(annotation: Annotation) -> None:
         raise WorkflowError("Add at least one evidence item before verifying.")
 
 
-def _latest_verdict(annotation_id: int) -> str | None:
+def _latest_verdict(annotation_id: int, *, excluding: Review | None = None) -> str | None:
     latest = Review.objects.filter(annotation_id=annotation_id).order_by("-created_at", "-id")
+    if excluding is not None:
+        latest = latest.exclude(pk=excluding.pk)
     return latest.values_list("verdict", flat=True).first() or None
+
+
+# What a decision does to the item when it decides it.
+DECIDED = {
+    ReviewOutcome.VERIFIED: (State.VERIFIED, HistoryAction.VERIFIED),
+    ReviewOutcome.REJECTED: (State.REJECTED, HistoryAction.REJECTED),
+    ReviewOutcome.SENT_BACK: (State.DRAFT, HistoryAction.SENT_BACK),
+}
+# A double-reviewed item that needs another decision goes back to the queue, in its old
+# place (submitted_at is kept).
+BACK_TO_QUEUE = {"reviewer": None, "taken_at": None}
+
+
+def _decided_updates(outcome: ReviewOutcome, decider) -> dict:
+    if outcome == ReviewOutcome.SENT_BACK:
+        return {"reviewer": None, "taken_at": None, "submitted_at": None}
+    return {"reviewer": decider, "decided_at": timezone.now()}
+
+
+def _review_line(review: Review) -> str:
+    """A decision as the history of a disputed item shows it: "verified: accurate"."""
+    outcome = review.get_outcome_display().lower()
+    return f"{outcome}: {review.get_verdict_display().lower()}" if review.verdict else outcome
 
 
 def _decide(
@@ -852,40 +891,67 @@ def _decide(
     outcome: ReviewOutcome,
     verdict: str,
     rationale: str,
-    to_state: State,
     action: Action,
-    history_action: HistoryAction,
-    updates: dict,
     precondition=None,
 ) -> Annotation:
-    """A reviewer's decision: the transition plus a Review row, in one transaction."""
+    """A decision (a reviewer's, or an editor's settling a dispute): a Review row and the
+    transition, in one transaction.
+
+    Under double review (`double_review.py`) a first decision sends the item back to the
+    queue with its outcome sealed, a second that differs leaves it disputed; only a
+    decision that decides the item tells its author and the webhooks.
+    """
     with transaction.atomic():
-        changes = {}
-        if verdict:
-            changes["verdict"] = [_latest_verdict(annotation_id), verdict]
-        annotation = _transition(
-            annotation_id=annotation_id,
-            user=reviewer,
-            version=version,
-            action=action,
-            history_action=history_action,
-            to_state=to_state,
-            comment=rationale,
-            updates=updates,
-            changes=changes,
-            precondition=precondition,
+        annotation = _lock(annotation_id, version, reviewer)
+        policy.check(reviewer, action, annotation)
+        if precondition is not None:
+            precondition(annotation)
+        review_round = open_round_of(annotation)
+        old_verdict = _latest_verdict(
+            annotation.pk, excluding=review_round.first if review_round else None
         )
-        Review.objects.create(
+        review = Review.objects.create(
             annotation=annotation,
             reviewer=reviewer,
             outcome=outcome,
             verdict=verdict,
             rationale=rationale,
         )
-        events.emit(f"annotation.{outcome}", annotation_id=annotation.pk)
-        notifications.notify_decision(
-            annotation=annotation, reviewer=reviewer, outcome=outcome, rationale=rationale
+        to_state, history_action = DECIDED[outcome]
+        updates = _decided_updates(outcome, reviewer)
+        changes = {"verdict": [old_verdict, verdict]} if verdict else {}
+        comment, decides = rationale, True
+        if review_round is not None:
+            status = double_review.round_close(review_round=review_round, review=review)
+            if status == RoundStatus.SETTLED:
+                history_action = HistoryAction.SETTLED
+            elif status == RoundStatus.DISPUTED:
+                to_state, history_action = State.SUBMITTED, HistoryAction.DISPUTED
+                changes = {
+                    "first_review": _review_line(review_round.first),
+                    "second_review": _review_line(review),
+                }
+                updates = dict(BACK_TO_QUEUE)
+                decides = False
+        elif outcome != ReviewOutcome.SENT_BACK and double_review.is_on(annotation.article_id):
+            double_review.round_open(annotation=annotation, first=review)
+            # Sealed: neither the outcome nor the verdict nor the reason shows in the history.
+            to_state, history_action = State.SUBMITTED, HistoryAction.FIRST_REVIEW
+            updates, changes, comment, decides = dict(BACK_TO_QUEUE), {}, "", False
+        _apply(
+            annotation,
+            reviewer,
+            history_action,
+            to_state=to_state,
+            updates=updates,
+            changes=changes,
+            comment=comment,
         )
+        if decides:
+            events.emit(f"annotation.{outcome}", annotation_id=annotation.pk)
+            notifications.notify_decision(
+                annotation=annotation, reviewer=reviewer, outcome=outcome, rationale=rationale
+            )
     return annotation
 
 
@@ -902,10 +968,7 @@ def annotation_verify(
         outcome=ReviewOutcome.VERIFIED,
         verdict=verdict,
         rationale=(rationale or "").strip(),
-        to_state=State.VERIFIED,
         action=Action.VERIFY,
-        history_action=HistoryAction.VERIFIED,
-        updates={"decided_at": timezone.now()},
         precondition=_ready_to_verify,
     )
 
@@ -919,10 +982,7 @@ def annotation_reject(*, annotation_id: int, reviewer, version, rationale: str) 
         outcome=ReviewOutcome.REJECTED,
         verdict="",
         rationale=_require_reason(rationale, "Rejecting"),
-        to_state=State.REJECTED,
         action=Action.REJECT,
-        history_action=HistoryAction.REJECTED,
-        updates={"decided_at": timezone.now()},
     )
 
 
@@ -935,10 +995,36 @@ def annotation_send_back(*, annotation_id: int, reviewer, version, comment: str)
         outcome=ReviewOutcome.SENT_BACK,
         verdict="",
         rationale=_require_reason(comment, "Sending back"),
-        to_state=State.DRAFT,
         action=Action.SEND_BACK,
-        history_action=HistoryAction.SENT_BACK,
-        updates={"reviewer": None, "taken_at": None, "submitted_at": None},
+    )
+
+
+def annotation_settle(
+    *, annotation_id: int, editor, version, outcome: str, verdict: str = "", rationale: str = ""
+) -> Annotation:
+    """An editor's final decision on an item whose two reviewers disagree (double review):
+    verified with a verdict (and its evidence), rejected or sent back, like a reviewer's."""
+    rationale = (rationale or "").strip()
+    precondition = None
+    if outcome == ReviewOutcome.VERIFIED:
+        if verdict not in Verdict.values:
+            raise WorkflowError("Choose a verdict before verifying.")
+        precondition = _ready_to_verify
+    elif outcome == ReviewOutcome.REJECTED:
+        verdict, rationale = "", _require_reason(rationale, "Rejecting")
+    elif outcome == ReviewOutcome.SENT_BACK:
+        verdict, rationale = "", _require_reason(rationale, "Sending back")
+    else:
+        raise WorkflowError("Settle by verifying, rejecting or sending back.")
+    return _decide(
+        annotation_id=annotation_id,
+        reviewer=editor,
+        version=version,
+        outcome=outcome,
+        verdict=verdict,
+        rationale=rationale,
+        action=Action.SETTLE,
+        precondition=precondition,
     )
 
 

@@ -44,6 +44,8 @@ PERMISSION_ACTIONS = {
     Action.EXPORT_ANNOTATORS: {Role.EDITOR, Role.RESEARCHER},
     # Appearances of one claim linked into a group: those who review.
     Action.LINK_CLAIMS: {Role.REVIEWER, Role.EDITOR},
+    # Double review: editors say which articles need two decisions per item.
+    Action.SET_DOUBLE_REVIEW: {Role.EDITOR},
 }
 
 AUTHORS = {Role.ANNOTATOR, Role.EDITOR}
@@ -74,6 +76,10 @@ def expected(action: Action, role, ownership: str, state: State) -> bool:
         return role == Role.EDITOR and not author and state in DECIDED
     if action == Action.VIEW_COMMENTS:
         return role in AUTHORS | REVIEWERS
+    if action == Action.SETTLE:
+        # Only an item whose two reviewers disagree (double review), which none of these
+        # is: tests/test_double_review.py covers the rule on disputed items.
+        return False
     if action == Action.COMMENT:
         return role in AUTHORS | REVIEWERS and state != State.WITHDRAWN
     raise AssertionError(f"no rule for {action}")
@@ -93,6 +99,7 @@ OBJECT_ACTIONS = [
     Action.REOPEN,
     Action.VIEW_COMMENTS,
     Action.COMMENT,
+    Action.SETTLE,
 ]
 
 

@@ -39,9 +39,12 @@ router = Router(tags=["annotations"])
 def for_api(queryset):
     """Annotations with what `schemas.annotation_data` shows, in the same query: the
     author, the reviewer and the verdict of the latest verification."""
-    latest_verification = Review.objects.filter(
-        annotation=OuterRef("pk"), outcome=ReviewOutcome.VERIFIED
-    ).order_by("-created_at", "-id")
+    # A first decision under double review is sealed until the second: not the verdict.
+    latest_verification = (
+        Review.objects.unsealed()
+        .filter(annotation=OuterRef("pk"), outcome=ReviewOutcome.VERIFIED)
+        .order_by("-created_at", "-id")
+    )
     return queryset.select_related("author", "reviewer").annotate(
         api_verdict=Subquery(latest_verification.values("verdict")[:1])
     )
@@ -109,7 +112,7 @@ def annotation_read(request, annotation_id: Id):
     """One annotation with its evidence, reviews and history."""
     annotation = get_object_or_404(
         for_api(visible_annotations(request.auth)).prefetch_related(
-            Prefetch("reviews", Review.objects.select_related("reviewer")),
+            Prefetch("reviews", Review.objects.visible_to(request.auth).select_related("reviewer")),
             Prefetch("history", HistoryEntry.objects.select_related("actor")),
         ),
         pk=annotation_id,

@@ -203,6 +203,12 @@ class DecisionForm(PrefixedIdsForm):
         return data
 
 
+class SettleForm(DecisionForm):
+    """An editor's final decision on a disputed item (double review): the same fields."""
+
+    id_prefix = "settle"
+
+
 class SourceForm(PrefixedIdsForm):
     """A new source. An already known url (in any spelling) gives the existing source."""
 

@@ -12,13 +12,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import policy, visibility
+from .. import double_review, policy, visibility
 from ..agreement import KINDS, NOTHING
 from ..agreement_chart import bar_chart
 from ..agreement_data import AgreementData, agreement_data
 from ..agreement_export import agreement_report_bytes, annotator_export
 from ..inputs import IdField
-from ..models import Article, BlindSetting, Kind
+from ..models import Article, Kind
 from ..policy import Action
 from .articles import get_article_for
 
@@ -144,7 +144,14 @@ def agreement_article(request, article_id: int):
 
 def _article_context(request, article: Article, blind_form=None) -> dict:
     data = agreement_data(Article.objects.filter(pk=article.pk))
-    blind = BlindSetting.objects.filter(article=article).first()
+    # Both settings in one query (each a table keyed by the article; missing: not set).
+    settings = (
+        Article.objects.filter(pk=article.pk)
+        .select_related("blind_setting", "double_review")
+        .only("pk", "blind_setting", "double_review")
+        .get()
+    )
+    blind = getattr(settings, "blind_setting", None)
     can_set_blind = policy.allows(request.user, Action.SET_BLIND)
     context = {
         "article": article,
@@ -154,6 +161,8 @@ def _article_context(request, article: Article, blind_form=None) -> dict:
         "blind": blind,
         "can_set_blind": can_set_blind,
         "can_adjudicate": policy.allows(request.user, Action.ADJUDICATE),
+        "double_review": getattr(settings, "double_review", None),
+        "can_set_double_review": policy.allows(request.user, Action.SET_DOUBLE_REVIEW),
         "blind_form": blind_form
         or (
             BlindForm(initial={"annotators": blind.annotators if blind else 2})
@@ -194,6 +203,35 @@ def article_blind(request, article_id: int):
             f"Marked for {annotators} independent annotators: until they submit, each sees "
             "only their own spans.",
         )
+    return redirect("agreement_article", article_id=article.pk)
+
+
+class DoubleReviewForm(forms.Form):
+    double_review = forms.ChoiceField(
+        choices=[("on", "On"), ("off", "Off")],
+        error_messages={"invalid_choice": "Double review is either on or off."},
+    )
+
+
+@require_POST
+def article_double_review(request, article_id: int):
+    """Switch double review on (two independent decisions per item) or off."""
+    article = get_article_for(request.user, article_id)
+    policy.check(request.user, Action.SET_DOUBLE_REVIEW)
+    form = DoubleReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["double_review"]))
+        context = _article_context(request, article)
+        return render(request, "annotations/agreement_article.html", context, status=422)
+    articles = Article.objects.filter(pk=article.pk)
+    if form.cleaned_data["double_review"] == "on":
+        double_review.double_review_mark(articles=articles, editor=request.user)
+        messages.success(
+            request, "Double review on: each item now needs two reviewers' independent decisions."
+        )
+    else:
+        double_review.double_review_unmark(articles=articles, editor=request.user)
+        messages.success(request, "Double review off: one reviewer's decision decides an item.")
     return redirect("agreement_article", article_id=article.pk)
 
 

@@ -151,7 +151,9 @@ def panel_context(user, annotation: Annotation | None, *, form=None, error="", n
     if annotation is None:
         return context
     # The latest review (outcome, verdict, reason) shows in the panel: one query.
-    reviews = Review.objects.none() if created else Review.objects.select_related("reviewer")
+    # Under double review a sealed first decision shows only to its reviewer.
+    reviews = Review.objects.none() if created else Review.objects.visible_to(user)
+    reviews = reviews.select_related("reviewer")
     prefetch_related_objects([annotation], Prefetch("reviews", reviews))
     can_edit = policy.allows(user, Action.EDIT_ANNOTATION, annotation)
     if can_edit and form is None:

@@ -19,16 +19,30 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from .. import matching, policy, workflow
+from ..double_review import disputed_items
 from ..forms.review import (
     Decision,
     DecisionForm,
     EvidenceForm,
     QueueFilterForm,
+    SettleForm,
     SourceForm,
     VersionForm,
 )
 from ..inputs import parse_optional_id
-from ..models import Annotation, Evidence, HistoryEntry, Kind, Review, Source, State, Verdict
+from ..models import (
+    Annotation,
+    Evidence,
+    HistoryEntry,
+    Kind,
+    Review,
+    ReviewOutcome,
+    RoundStatus,
+    Source,
+    State,
+    Verdict,
+    open_round_of,
+)
 from ..policy import Action
 from ..sources import source_find_or_create, sources_search
 from ..text import paragraph_around
@@ -43,10 +57,15 @@ HISTORY_CHANGED = "historyChanged"
 
 
 def get_item_for(user, annotation_id: int) -> Annotation:
-    """The one way review views load an item: 404 if missing, 403 unless the user may see it."""
+    """The one way review views load an item: 404 if missing, 403 unless the user may see it.
+
+    Its reviews are those the user may read: under double review a sealed first decision
+    shows only to the reviewer who gave it (`Review.objects.visible_to`)."""
     annotation = get_object_or_404(
-        Annotation.objects.select_related("article", "author", "reviewer").prefetch_related(
-            Prefetch("reviews", Review.objects.select_related("reviewer"))
+        Annotation.objects.select_related(
+            "article", "article__double_review", "author", "reviewer"
+        ).prefetch_related(
+            Prefetch("reviews", Review.objects.visible_to(user).select_related("reviewer"))
         ),
         pk=annotation_id,
     )
@@ -208,6 +227,33 @@ def _source_choices(query: str, chosen: Source | None) -> list[Source]:
     return results
 
 
+UNDECIDED = (State.SUBMITTED, State.IN_REVIEW)
+
+
+def _double_review_context(user, annotation: Annotation) -> dict | None:
+    """What the item page says about double review: None when it does not apply, else
+    whether the article is marked, the round in progress and this user's part in it."""
+    marked = hasattr(annotation.article, "double_review")  # loaded with the item
+    # A waiting item's round is read anyway (the TAKE rule); one in review is looked up
+    # only on a marked article: one query less on every other item page. (An item taken
+    # after double review was switched off mid-round is still sealed; only this notice
+    # is left out.)
+    if annotation.state == State.SUBMITTED or (marked and annotation.state == State.IN_REVIEW):
+        review_round = open_round_of(annotation)
+    else:
+        review_round = None
+    if review_round is None and not (marked and annotation.state in UNDECIDED):
+        return None
+    disputed = review_round is not None and review_round.status == RoundStatus.DISPUTED
+    return {
+        "round": review_round,
+        "disputed": disputed,
+        # Both decisions show once both are given (never the first alone: it is sealed).
+        "decisions": [review_round.first, review_round.second] if disputed else [],
+        "gave_first": review_round is not None and review_round.first.reviewer_id == user.pk,
+    }
+
+
 def _render_item(request, annotation, *, fragment=None, status=200, error=None, **overrides):
     """The item page, or one fragment of it for htmx; `overrides` replace default forms."""
     user = request.user
@@ -230,10 +276,13 @@ def _render_item(request, annotation, *, fragment=None, status=200, error=None, 
             "release": policy.allows(user, Action.RELEASE, annotation),
             "edit_evidence": policy.allows(user, Action.EDIT_EVIDENCE, annotation),
             "decide": policy.allows(user, Action.VERIFY, annotation),
+            "settle": policy.allows(user, Action.SETTLE, annotation),
         },
+        "double_review": _double_review_context(user, annotation),
         "is_author": annotation.author_id == user.pk,
         "version_form": VersionForm(initial={"version": annotation.version}),
         "decision_form": DecisionForm(initial={"version": annotation.version}),
+        "settle_form": SettleForm(initial={"version": annotation.version}),
         "source_form": SourceForm(),
         "evidence_form": EvidenceForm(initial={"source": chosen.pk if chosen else None}),
         "source_query": query,
@@ -351,6 +400,58 @@ def review_decide(request, annotation_id: int):
         return redirect(_queue_url(filters))
     messages.success(request, f"You are now reviewing {taken}.")
     return redirect(_item_url(taken.pk, filters))
+
+
+# ---- Double review: the disputed items and an editor's settlement ----
+
+SETTLED_AS = {
+    Decision.VERIFY: ReviewOutcome.VERIFIED,
+    Decision.REJECT: ReviewOutcome.REJECTED,
+    Decision.SEND_BACK: ReviewOutcome.SENT_BACK,
+}
+
+
+@require_GET
+def review_disputed(request):
+    """Items whose two reviewers disagree (double review), for editors to settle."""
+    policy.check(request.user, Action.SET_DOUBLE_REVIEW)
+    items = (
+        disputed_items()
+        .select_related("article", "author")
+        .defer("article__body")
+        .prefetch_related(Prefetch("reviews", Review.objects.select_related("reviewer")))
+    )
+    page = Paginator(items, ITEMS_PER_PAGE).get_page(
+        parse_optional_id(request.GET.get("page"), name="page")
+    )
+    return render(request, "annotations/review_disputed.html", {"page": page})
+
+
+@require_POST
+def review_settle(request, annotation_id: int):
+    """An editor's final decision on a disputed item: verify, reject or send back."""
+    annotation = get_item_for(request.user, annotation_id)
+    form = SettleForm(request.POST)
+    if not form.is_valid():
+        return _render_item(
+            request, annotation, status=422, settle_form=form, error=_form_errors(form)
+        )
+    data = form.cleaned_data
+    outcome = SETTLED_AS[data["decision"]]
+    try:
+        workflow.annotation_settle(
+            annotation_id=annotation.pk,
+            editor=request.user,
+            version=data["version"],
+            outcome=outcome,
+            verdict=data["verdict"],
+            rationale=data["rationale"],
+        )
+    except REFUSALS as error:
+        retry = SettleForm(initial={**data, "version": annotation.version})
+        return _refused(request, annotation, error, settle_form=retry)
+    messages.success(request, f"Settled {annotation}: {ReviewOutcome(outcome).label.lower()}.")
+    return redirect("review_disputed")
 
 
 # ---- Sources and evidence (htmx swaps the evidence panel; plain posts redirect) ----
