@@ -172,8 +172,12 @@ def _verdict_label(verdict: str | None) -> str:
 
 
 def latest_verdict() -> Subquery:
-    """The verdict of an annotation's latest review ("" when it has none), for annotate()."""
-    reviews = Review.objects.filter(annotation=OuterRef("pk")).order_by("-created_at", "-id")
+    """The verdict of an annotation's latest review ("" when it has none), for annotate().
+    A sealed first decision of a double review is nobody's to read here (search results and
+    "seen before" are shown to every reviewer, the second one included)."""
+    reviews = (
+        Review.objects.unsealed().filter(annotation=OuterRef("pk")).order_by("-created_at", "-id")
+    )
     return Subquery(reviews.values("verdict")[:1], output_field=TextField())
 
 

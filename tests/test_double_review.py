@@ -586,3 +586,19 @@ def test_the_agreement_page_says_where_verdict_pairs_come_from(
     assert "1 double-reviewed item with two verdicts" in page
     assert "From articles under double review" in page
     assert "Workbench has no double-review setting" not in page
+
+
+def test_search_and_seen_before_do_not_show_a_sealed_first_verdict(
+    annotator, reviewer, other_reviewer, editor
+):
+    from annotations.search import latest_verdict
+
+    item = double_reviewed_item(annotator, editor)
+    decide(item, reviewer, Verdict.MISLEADING)  # sealed until other_reviewer decides
+
+    sealed = Annotation.objects.annotate(verdict=latest_verdict()).get(pk=item.pk)
+    assert sealed.verdict in ("", None)
+
+    decide(item, other_reviewer, Verdict.MISLEADING)
+    decided = Annotation.objects.annotate(verdict=latest_verdict()).get(pk=item.pk)
+    assert decided.verdict == Verdict.MISLEADING
