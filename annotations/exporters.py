@@ -858,6 +858,24 @@ def _dumps(value) -> bytes:
     return orjson.dumps(value)
 
 
+def _block(
+    values: Iterable[dict], *, opening: bytes = b"", separator: bytes = b",\n", option: int = 0
+) -> bytes:
+    """`opening`, then the values serialised with `separator` between them, as one block.
+
+    Each value is serialised as it comes and copied at once into one growing buffer: orjson
+    (3.13) hands back its output in the buffer it wrote it into, 8 or 16 KB for a 1 KB
+    record, so keeping a chunk's 2,000 outputs for a join held 16 to 32 MB (resident, not
+    only traced), and one more field in every record could double that.
+    """
+    block = bytearray(opening)
+    for index, value in enumerate(values):
+        if index:
+            block += separator
+        block += orjson.dumps(value, option=option)
+    return bytes(block)
+
+
 def json_document(
     chunks: Iterable[_Chunk], context: _ExportContext, *, exported_at: datetime, **_
 ) -> Iterator[bytes]:
@@ -866,9 +884,9 @@ def json_document(
     yield head[:-1] + b',"records":['
     separator = b"\n"
     for chunk in chunks:
-        records = [research_record(row, chunk, context) for row in chunk.rows]
-        if records:
-            yield separator + b",\n".join([orjson.dumps(record) for record in records])
+        if chunk.rows:
+            records = (research_record(row, chunk, context) for row in chunk.rows)
+            yield _block(records, opening=separator)
             separator = b",\n"
     yield b"\n]}\n"
 
@@ -878,13 +896,11 @@ def json_lines(chunks: Iterable[_Chunk], context: _ExportContext, **_) -> Iterat
     digest = hashlib.sha256()
     count = 0
     for chunk in chunks:
-        records = [research_record(row, chunk, context) for row in chunk.rows]
-        if records:
-            block = b"".join(
-                [orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE) for record in records]
-            )
+        if chunk.rows:
+            records = (research_record(row, chunk, context) for row in chunk.rows)
+            block = _block(records, separator=b"", option=orjson.OPT_APPEND_NEWLINE)
             digest.update(block)
-            count += len(records)
+            count += len(chunk.rows)
             yield block
     yield end_line(count, digest.hexdigest())
 
@@ -915,8 +931,7 @@ def w3c_collection(
     yield head[:-1]
     total = 0
     for chunk in chunks:
-        items = [w3c_annotation(row, chunk, context) for row in chunk.rows]
-        if not items:
+        if not chunk.rows:
             continue
         if total == 0:
             page = _dumps(
@@ -925,8 +940,8 @@ def w3c_collection(
             opening = b',"first":' + page[:-1] + b',"items":[\n'
         else:
             opening = b",\n"
-        yield opening + b",\n".join([orjson.dumps(item) for item in items])
-        total += len(items)
+        yield _block((w3c_annotation(row, chunk, context) for row in chunk.rows), opening=opening)
+        total += len(chunk.rows)
     if total:
         yield b"\n]}"
     yield b',"total":%d}\n' % total
@@ -936,9 +951,9 @@ def claim_reviews(chunks: Iterable[_Chunk], context: _ExportContext, **_) -> Ite
     """A JSON array of ClaimReview objects, each with its own @context (usable alone)."""
     separator = b"[\n"
     for chunk in chunks:
-        reviews = [claim_review(row, chunk, context) for row in chunk.rows]
-        if reviews:
-            yield separator + b",\n".join([orjson.dumps(review) for review in reviews])
+        if chunk.rows:
+            reviews = (claim_review(row, chunk, context) for row in chunk.rows)
+            yield _block(reviews, opening=separator)
             separator = b",\n"
     yield b"[]\n" if separator == b"[\n" else b"\n]\n"
 
