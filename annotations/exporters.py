@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import batched
+from operator import itemgetter
 from typing import NamedTuple
 from urllib.parse import urlencode, urlsplit
 
@@ -523,13 +524,11 @@ def _appearances(group_ids: set[int], context) -> dict[int, list[tuple[int, dict
         work = _creative_work(article_id, title, url, publisher, published, context)
         by_group[group_id].append((order, article_id, work))
     return {
-        group_id: [(article_id, work) for _order, article_id, work in sorted(works, key=_first)]
+        group_id: [
+            (article_id, work) for _order, article_id, work in sorted(works, key=itemgetter(0))
+        ]
         for group_id, works in by_group.items()
     }
-
-
-def _first(item: tuple):
-    return item[0]
 
 
 def _source_object(row) -> dict:
