@@ -25,7 +25,10 @@ exporter wrote (the golden files). Times come already formatted from the databas
 
 An annotation that began as the assistant's proposal carries its `origin` (revision 3 of
 v1): the proposal's columns come with the annotation's row through an outer join in the
-same query, and `proposals.origin_of` says what the annotator changed.
+same query, and `proposals.origin_of` says what the annotator changed. Its `claim_group`
+(revision 4) comes the same way, through an outer join on the one-to-one group membership;
+ClaimReview lists the articles of a chunk's groups (`itemReviewed.appearance`) with one
+more query per chunk, and none when no record of the chunk is in a group.
 
 A JSON Lines export ends with an end line holding the record count and the SHA-256 of
 every byte before it, so a reader can tell a complete file from a cut one; the three
@@ -43,6 +46,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import batched
+from operator import itemgetter
 from typing import NamedTuple
 from urllib.parse import urlencode, urlsplit
 
@@ -68,6 +72,7 @@ from .models import (
     VERDICT_RATINGS,
     Annotation,
     Article,
+    ClaimGroupMember,
     Evidence,
     Kind,
     Review,
@@ -126,7 +131,16 @@ _ORIGIN_JSON = {
     "proposed_attributes": "suggestion__attributes",
     "proposed_details": "suggestion__details",
 }
+# The claim group an annotation is in, if any (`claim_group`), through the same query's
+# outer join: an annotation is in at most one group.
+_CLAIM_GROUP = {"claim_group": F("claim_group_member__group")}
 _ARTICLE_COLUMNS = ("id", "title", "body", "checksum", "publisher", "url", "published", "language")
+# The articles a claim group appears in, for ClaimReview's `appearance`: no body.
+_APPEARANCE_COLUMNS = (
+    "group_id", "annotation__article_id", "annotation__article__title",
+    "annotation__article__url", "annotation__article__publisher",
+    "annotation__article__published",
+)  # fmt: skip
 _EVIDENCE_COLUMNS = ("annotation_id", "stance", "excerpt", "locator", "source_id")
 _SOURCE_COLUMNS = ("id", "url", "title", "publisher", "kind", "accessed", "archived_url")
 
@@ -405,13 +419,17 @@ class _ArticleData:
 
 
 class _Chunk:
-    """Up to CHUNK_SIZE annotation rows with their articles, verdicts and evidence."""
+    """Up to CHUNK_SIZE annotation rows with their articles, verdicts, evidence and, for
+    ClaimReview, the articles their claim groups appear in."""
 
-    def __init__(self, rows: list, articles: dict, verdicts: dict, evidence: dict):
+    def __init__(
+        self, rows: list, articles: dict, verdicts: dict, evidence: dict, appearances: dict
+    ):
         self.rows = rows
         self.articles = articles
         self.verdicts = verdicts
         self.evidence = evidence
+        self.appearances = appearances
 
 
 class _AnyOf(Lookup):
@@ -482,6 +500,35 @@ def _evidence(annotation_ids: list[int], context) -> dict[int, list[dict]]:
         }
         by_annotation[annotation_id].append(item)
     return by_annotation
+
+
+def _appearances(group_ids: set[int], context) -> dict[int, list[tuple[int, dict]]]:
+    """Each group's articles as ClaimReview appearances: {group id: [(article id,
+    CreativeWork)]}, each article once, the oldest publication first (unknown dates last,
+    then by id). One query for the whole chunk.
+
+    Every appearance of a group counts, verified or not (a reviewer linked it as the same
+    claim: the claim is there), except withdrawn and rejected annotations, which no longer
+    stand for anything in their article (as for the enclosing claim of a number).
+    """
+    rows = (
+        ClaimGroupMember.objects.filter(_AnyOf(F("group_id"), group_ids))
+        .exclude(annotation__state__in=[State.WITHDRAWN, State.REJECTED])
+        .order_by()
+        .values_list(*_APPEARANCE_COLUMNS)
+        .distinct()
+    )
+    by_group = defaultdict(list)
+    for group_id, article_id, title, url, publisher, published in rows:
+        order = (published is None, published or date.min, article_id)
+        work = _creative_work(article_id, title, url, publisher, published, context)
+        by_group[group_id].append((order, article_id, work))
+    return {
+        group_id: [
+            (article_id, work) for _order, article_id, work in sorted(works, key=itemgetter(0))
+        ]
+        for group_id, works in by_group.items()
+    }
 
 
 def _source_object(row) -> dict:
@@ -570,8 +617,9 @@ class _ExportContext:
 
 # ---- One annotation, three shapes ----
 #
-# `row` is a plain row of _ANNOTATION_COLUMNS (plus _ENCLOSING_COLUMNS for ClaimReview);
-# `chunk` holds its article, verdict and evidence.
+# `row` is a plain row of _ANNOTATION_COLUMNS (plus _ENCLOSING_COLUMNS for ClaimReview, and
+# `claim_group` for the research format and ClaimReview);
+# `chunk` holds its article, verdict, evidence and its group's appearances.
 
 
 def _attributes(row, article: _ArticleData) -> dict:
@@ -648,8 +696,10 @@ def research_record(row, chunk: _Chunk, context: _ExportContext) -> dict:
         "reviewer": context.pseudonym(row.reviewer_id),
         "created_at": row.created,
         "verified_at": row.verified,
-        # Last, and added in revision 3 of v1: every byte before it is as it was.
+        # Added in revision 3 of v1: every byte before it is as it was.
         "origin": _origin(row, context),
+        # Last, and added in revision 4: every byte before it is as it was.
+        "claim_group": row.claim_group,
     }
 
 
@@ -739,6 +789,20 @@ def _claim_reviewed(row, article: _ArticleData) -> str:
     return shorten_around(body[start:end], row.start - start, row.end - start)
 
 
+def _creative_work(article_id, title, url, publisher, published, context) -> dict:
+    """An article as a ClaimReview appearance: the publisher's url, else Workbench's page."""
+    work = {
+        "@type": "CreativeWork",
+        "url": url or context.article_iri(article_id),
+        "headline": title,
+    }
+    if publisher:
+        work["publisher"] = {"@type": "Organization", "name": publisher}
+    if published:
+        work["datePublished"] = _date(published)
+    return work
+
+
 def claim_review(row, chunk: _Chunk, context: _ExportContext) -> dict:
     """A schema.org ClaimReview (Google's profile) for a verified claim or number."""
     article = chunk.articles[row.article_id]
@@ -750,15 +814,15 @@ def claim_review(row, chunk: _Chunk, context: _ExportContext) -> dict:
     # "Unverifiable" has no place on the scale: no ratingValue, only its name.
     rating |= {"bestRating": 5, "worstRating": 1, "alternateName": verdict.label}
 
-    appearance = {
-        "@type": "CreativeWork",
-        "url": article.url or context.article_iri(article.id),
-        "headline": article.title,
-    }
-    if article.publisher:
-        appearance["publisher"] = {"@type": "Organization", "name": article.publisher}
-    if article.published:
-        appearance["datePublished"] = _date(article.published)
+    appearance = _creative_work(
+        article.id, article.title, article.url, article.publisher, article.published, context
+    )
+    if row.claim_group is not None:
+        # The claim's other appearances (linked by reviewers), after its own article.
+        others = chunk.appearances.get(row.claim_group, ())
+        appearance = [appearance, *(work for id_, work in others if id_ != article.id)]
+        if len(appearance) == 1:
+            appearance = appearance[0]  # one article: a single CreativeWork, as ungrouped
 
     claim = {"@type": "Claim", "appearance": appearance}
     author = _claim_author(row, article)
@@ -793,6 +857,24 @@ def _dumps(value) -> bytes:
     return orjson.dumps(value)
 
 
+def _block(
+    values: Iterable[dict], *, opening: bytes = b"", separator: bytes = b",\n", option: int = 0
+) -> bytes:
+    """`opening`, then the values serialised with `separator` between them, as one block.
+
+    Each value is serialised as it comes and copied at once into one growing buffer: orjson
+    (3.13) hands back its output in the buffer it wrote it into, 8 or 16 KB for a 1 KB
+    record, so keeping a chunk's 2,000 outputs for a join held 16 to 32 MB (resident, not
+    only traced), and one more field in every record could double that.
+    """
+    block = bytearray(opening)
+    for index, value in enumerate(values):
+        if index:
+            block += separator
+        block += orjson.dumps(value, option=option)
+    return bytes(block)
+
+
 def json_document(
     chunks: Iterable[_Chunk], context: _ExportContext, *, exported_at: datetime, **_
 ) -> Iterator[bytes]:
@@ -801,9 +883,9 @@ def json_document(
     yield head[:-1] + b',"records":['
     separator = b"\n"
     for chunk in chunks:
-        records = [research_record(row, chunk, context) for row in chunk.rows]
-        if records:
-            yield separator + b",\n".join([orjson.dumps(record) for record in records])
+        if chunk.rows:
+            records = (research_record(row, chunk, context) for row in chunk.rows)
+            yield _block(records, opening=separator)
             separator = b",\n"
     yield b"\n]}\n"
 
@@ -813,13 +895,11 @@ def json_lines(chunks: Iterable[_Chunk], context: _ExportContext, **_) -> Iterat
     digest = hashlib.sha256()
     count = 0
     for chunk in chunks:
-        records = [research_record(row, chunk, context) for row in chunk.rows]
-        if records:
-            block = b"".join(
-                [orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE) for record in records]
-            )
+        if chunk.rows:
+            records = (research_record(row, chunk, context) for row in chunk.rows)
+            block = _block(records, separator=b"", option=orjson.OPT_APPEND_NEWLINE)
             digest.update(block)
-            count += len(records)
+            count += len(chunk.rows)
             yield block
     yield end_line(count, digest.hexdigest())
 
@@ -850,8 +930,7 @@ def w3c_collection(
     yield head[:-1]
     total = 0
     for chunk in chunks:
-        items = [w3c_annotation(row, chunk, context) for row in chunk.rows]
-        if not items:
+        if not chunk.rows:
             continue
         if total == 0:
             page = _dumps(
@@ -860,8 +939,8 @@ def w3c_collection(
             opening = b',"first":' + page[:-1] + b',"items":[\n'
         else:
             opening = b",\n"
-        yield opening + b",\n".join([orjson.dumps(item) for item in items])
-        total += len(items)
+        yield _block((w3c_annotation(row, chunk, context) for row in chunk.rows), opening=opening)
+        total += len(chunk.rows)
     if total:
         yield b"\n]}"
     yield b',"total":%d}\n' % total
@@ -871,9 +950,9 @@ def claim_reviews(chunks: Iterable[_Chunk], context: _ExportContext, **_) -> Ite
     """A JSON array of ClaimReview objects, each with its own @context (usable alone)."""
     separator = b"[\n"
     for chunk in chunks:
-        reviews = [claim_review(row, chunk, context) for row in chunk.rows]
-        if reviews:
-            yield separator + b",\n".join([orjson.dumps(review) for review in reviews])
+        if chunk.rows:
+            reviews = (claim_review(row, chunk, context) for row in chunk.rows)
+            yield _block(reviews, opening=separator)
             separator = b",\n"
     yield b"[]\n" if separator == b"[\n" else b"\n]\n"
 
@@ -894,6 +973,10 @@ class ExportFormat:
     needs_enclosing: bool = False
     # The columns of the proposal an annotation began as (joined in the rows' query).
     origin_columns: tuple[str, ...] = ()
+    # The annotation's claim group (joined in the rows' query).
+    needs_claim_group: bool = False
+    # ClaimReview lists the articles of each record's claim group (one query per chunk).
+    needs_appearances: bool = False
 
 
 FORMATS = {
@@ -906,6 +989,7 @@ FORMATS = {
         json_document,
         needs_evidence=True,
         origin_columns=_ORIGIN_COLUMNS,
+        needs_claim_group=True,
     ),
     "jsonl": ExportFormat(
         "jsonl",
@@ -916,6 +1000,7 @@ FORMATS = {
         json_lines,
         needs_evidence=True,
         origin_columns=_ORIGIN_COLUMNS,
+        needs_claim_group=True,
     ),
     "w3c": ExportFormat(
         "w3c",
@@ -935,6 +1020,8 @@ FORMATS = {
         claim_reviews,
         kinds=(Kind.CLAIM, Kind.NUMBER),
         needs_enclosing=True,
+        needs_claim_group=True,
+        needs_appearances=True,
     ),
 }
 
@@ -994,10 +1081,11 @@ class ExportStream:
             for name, path in _ORIGIN_JSON.items()
             if name in columns
         }
+        group = _CLAIM_GROUP if self.format.needs_claim_group else {}
         rows = (
             self.queryset()
-            .annotate(**times, **texts)
-            .values_list(*columns, *times, named=True)
+            .annotate(**times, **texts, **group)
+            .values_list(*columns, *times, *group, named=True)
             .iterator(self.chunk_size)
         )
         for batch in batched(rows, self.chunk_size):
@@ -1008,8 +1096,12 @@ class ExportStream:
                 continue
             articles = _articles({row.article_id for row in exported})
             evidence = _evidence(ids, context) if self.format.needs_evidence else {}
+            appearances = {}
+            if self.format.needs_appearances:
+                group_ids = {row.claim_group for row in exported} - {None}
+                appearances = _appearances(group_ids, context) if group_ids else {}
             self.records += len(exported)
-            yield _Chunk(exported, articles, verdicts, evidence)
+            yield _Chunk(exported, articles, verdicts, evidence, appearances)
 
     def iter_bytes(self) -> Iterator[bytes]:
         """The export as UTF-8, one block per chunk of records (a few megabytes)."""

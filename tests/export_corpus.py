@@ -8,8 +8,11 @@ Two articles: one with an emoji and CJK before the spans (so code-point and UTF-
 offsets differ) holding claims, numbers and quotations, nested; one with no publisher or
 url and a claim too long for ClaimReview's claimReviewed. Two of the verified spans began
 as the assistant's proposals (the export's `origin`): a number whose attributes the
-annotator completed, and a quotation whose span they nudged. Plus one annotation in every
-state that must never be exported.
+annotator completed, and a quotation whose span they nudged. The exports claim is in a
+claim group with the same claim in a wire copy (a third article, whose annotation is only
+submitted, so it is no record of its own): the research export's `claim_group` and the
+claim's second ClaimReview appearance. Plus one annotation in every state that must never
+be exported.
 """
 
 from dataclasses import dataclass, field
@@ -37,6 +40,7 @@ RAIL_BODY = (
     "years of construction and several budget overruns, would carry forty million "
     "passengers in its first year."
 )
+WIRE_BODY = "The minister said exports rose 30 percent to US$518.4 billion last year."
 RAIL_CLAIM = (
     "the new rail line, which opened in March after eleven years of construction and "
     "several budget overruns, would carry forty million passengers in its first year"
@@ -49,8 +53,11 @@ class Corpus:
     reviewer: object
     trade: models.Article
     rail: models.Article
+    wire: models.Article
     verified: dict[str, models.Annotation] = field(default_factory=dict)
     hidden: dict[str, models.Annotation] = field(default_factory=dict)
+    group: models.ClaimGroup | None = None
+    wire_claim: models.Annotation | None = None
 
     def ids_in_export_order(self) -> list[int]:
         ordered = sorted(self.verified.values(), key=lambda a: (a.decided_at, a.pk))
@@ -153,6 +160,15 @@ def build_corpus() -> Corpus:
         checksum=models.body_checksum(RAIL_BODY),
         published=None,
     )
+    wire = models.Article.objects.create(
+        pk=BASE_ID + 13,
+        title="Exports up 30 percent",
+        body=WIRE_BODY,
+        checksum=models.body_checksum(WIRE_BODY),
+        publisher="Example Wire",
+        url="https://wire.example.org/exports-up-30-percent",
+        published=date(2025, 3, 2),
+    )
     statistics = models.Source.objects.create(
         pk=BASE_ID + 21,
         url="https://stats.example.org/trade/2024/table-2",
@@ -168,7 +184,7 @@ def build_corpus() -> Corpus:
         title="Press conference transcript, 1 March 2025",
         kind=models.SourceKind.TRANSCRIPT,
     )
-    corpus = Corpus(annotator=annotator, reviewer=reviewer, trade=trade, rail=rail)
+    corpus = Corpus(annotator=annotator, reviewer=reviewer, trade=trade, rail=rail, wire=wire)
 
     def verified(name, article, phrase, *, kind, verdict, rationale, decided, **attrs):
         annotation = _annotation(
@@ -354,6 +370,21 @@ def build_corpus() -> Corpus:
         details={},
         decided_by=annotator,
     )
+
+    # The same claim in the wire copy, linked with the trade article's by the reviewer.
+    corpus.wire_claim = _annotation(
+        BASE_ID + 210,
+        wire,
+        "exports rose 30 percent to US$518.4 billion",
+        kind=Kind.CLAIM,
+        state=State.SUBMITTED,
+        author=annotator,
+    )
+    corpus.group = models.ClaimGroup.objects.create(pk=BASE_ID + 41, created_by=reviewer)
+    for member in (claim, corpus.wire_claim):
+        models.ClaimGroupMember.objects.create(
+            group=corpus.group, annotation=member, added_by=reviewer
+        )
 
     rejected = corpus.hidden[State.REJECTED]
     _review(

@@ -49,6 +49,12 @@ def review_of(corpus, name):
     return by_url(corpus)[str(corpus.verified[name].pk)]
 
 
+def appearances(claim):
+    """A claim's appearances as a list: one is a single CreativeWork, several a list."""
+    appearance = claim["appearance"]
+    return appearance if isinstance(appearance, list) else [appearance]
+
+
 def test_only_verified_claims_and_numbers_are_reviewed(corpus):
     expected = {
         str(annotation.pk)
@@ -80,9 +86,10 @@ def test_every_review_has_the_fields_googles_profile_requires(corpus):
             assert rating["worstRating"] <= rating["ratingValue"] <= rating["bestRating"]
         claim = review["itemReviewed"]
         assert claim["@type"] == "Claim"
-        assert claim["appearance"]["@type"] == "CreativeWork"
-        assert claim["appearance"]["url"].startswith("http")
-        assert claim["appearance"]["headline"]
+        for appearance in appearances(claim):
+            assert appearance["@type"] == "CreativeWork"
+            assert appearance["url"].startswith("http")
+            assert appearance["headline"]
 
 
 def test_the_rating_follows_the_verdict_scale(corpus):
@@ -226,7 +233,8 @@ def test_the_claim_author_is_the_claimant_else_the_enclosing_speaker_else_the_pu
 
 
 def test_the_appearance_is_the_article(corpus):
-    claim = review_of(corpus, "exports_claim")["itemReviewed"]
+    # The number is in no claim group: its one appearance is its own article.
+    claim = review_of(corpus, "exports_number")["itemReviewed"]
 
     assert claim["appearance"] == {
         "@type": "CreativeWork",
@@ -268,11 +276,13 @@ def test_every_property_is_schema_org_vocabulary_used_on_a_type_that_has_it(corp
             assert key in properties, key
             assert node_types & set(properties[key]["domain"]), (node["@type"], key)
             ranges = set(properties[key]["range"])
-            if isinstance(value, dict):
-                assert ancestors(value["@type"]) & ranges, (key, value["@type"])
-                check(value)
-            else:
-                assert ranges & LITERAL_RANGES, key
+            # A property given several values (a claim's appearances) holds a list.
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, dict):
+                    assert ancestors(item["@type"]) & ranges, (key, item["@type"])
+                    check(item)
+                else:
+                    assert ranges & LITERAL_RANGES, key
 
     for review in reviews():
         check(review)
