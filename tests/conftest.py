@@ -2,6 +2,7 @@
 
 import os
 import threading
+import time
 
 import pytest
 from django.conf import settings as django_settings
@@ -197,6 +198,20 @@ def logged_in_page(live_server, browser):
     yield open_as
     for context in contexts:
         context.close()
+    _wait_for_live_server_requests()
+
+
+def _wait_for_live_server_requests(timeout: float = 15.0) -> None:
+    """Let the live server finish what the closed pages asked of it before the test's data
+    is flushed. Requests a page starts by itself (htmx `load` triggers, the live update)
+    can still be running on the server when the test ends; one that holds a transaction
+    on the shared in-memory SQLite database makes the next test's flush fail with "table
+    is locked". Closing the browser contexts ends their keep-alive connections, so each
+    request thread of Django's live server ends once its request is answered."""
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and "process_request_thread" in thread.name:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 @pytest.fixture
