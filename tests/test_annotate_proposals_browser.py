@@ -138,3 +138,31 @@ def test_a_kind_can_be_hidden_and_is_skipped(logged_in_page, annotator, proposed
     number_mark = page.locator("#article-body .p.k-number").first
     outline = number_mark.evaluate("(mark) => getComputedStyle(mark).backgroundImage")
     assert outline == "none"
+
+
+def test_brackets_typed_with_altgr_move_between_proposals(logged_in_page, annotator, proposed):
+    """On German and Nordic layouts "]" and "[" need AltGr, which Windows reports as
+    Ctrl+Alt: the screen takes them as the keys they type, while Ctrl+Alt+] is still not a
+    shortcut of the screen."""
+    pending = {s.exact: s.pk for s in Suggestion.objects.filter(article=proposed)}
+    page = logged_in_page(annotator)
+    page.goto(f"/articles/{proposed.pk}/")
+    expect(page.locator("#proposal-kinds")).to_contain_text("Number 4")
+    body = page.locator("#article-body")
+    body.focus()
+
+    def press(key, **modifiers):
+        body.evaluate(
+            "(el, [key, modifiers]) => el.dispatchEvent(new KeyboardEvent('keydown',"
+            " {key, bubbles: true, cancelable: true, ...modifiers}))",
+            [key, modifiers],
+        )
+
+    press("]", ctrlKey=True, altKey=True)  # Ctrl+Alt without AltGr: not ours
+    assert focused(page) is None
+    press("]", ctrlKey=True, altKey=True, modifierAltGraph=True)
+    assert focused(page) == pending["30 percent"]
+    press("]", modifierAltGraph=True)
+    assert focused(page) == pending["US$518.4 billion"]
+    press("[", modifierAltGraph=True)
+    assert focused(page) == pending["30 percent"]

@@ -878,7 +878,11 @@
   // ---- Shortcuts ----
 
   document.addEventListener("keydown", (event) => {
-    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    // A character typed with AltGr ("]" and "[" on German and Nordic layouts) is a key of
+    // its own, not a shortcut of the browser's: Windows reports AltGr as Ctrl+Alt.
+    const altGraph = event.getModifierState && event.getModifierState("AltGraph");
+    const modified = event.metaKey || (!altGraph && (event.ctrlKey || event.altKey));
+    if (modified || event.defaultPrevented) return;
     const target = event.target;
     const help = document.getElementById("shortcut-help");
     if (help.open) return; // the dialog handles Esc itself
