@@ -23,10 +23,7 @@ from .exporters import decimal_text
 from .models import (
     Annotation,
     Article,
-    HistoryAction,
-    HistoryEntry,
     Kind,
-    State,
     Suggestion,
     SuggestionStatus,
 )
@@ -43,7 +40,7 @@ from .workflow import (
     _lock_article,
     _new_draft,
     annotation_create,
-    redraw_after_many,
+    insert_drafts,
 )
 
 DECIMAL_ATTRIBUTES = {"number_value"}
@@ -339,20 +336,7 @@ def suggestions_accept_all(*, article: Article, kind: str, start: int, end: int,
             drafts.append((annotation, changes))
         if not drafts:
             return []
-        annotations = Annotation.objects.bulk_create([annotation for annotation, _ in drafts])
-        HistoryEntry.objects.bulk_create(
-            [
-                HistoryEntry(
-                    annotation=annotation,
-                    actor=user,
-                    action=HistoryAction.CREATED,
-                    to_state=State.DRAFT,
-                    changes=changes,
-                )
-                for annotation, changes in drafts
-            ]
-        )
-        redraw_after_many(annotations, {article.pk: version + 1})
+        annotations = insert_drafts(drafts, actor=user, versions={article.pk: version + 1})
         Suggestion.objects.filter(pk__in=[suggestion.pk for suggestion in chosen]).update(
             status=SuggestionStatus.ACCEPTED,
             decided_by=user,

@@ -553,28 +553,40 @@ def annotations_create_bulk(*, author, specs: list[DraftSpec]) -> list[Annotatio
             drafts.append((annotation, changes))
         if problems:
             raise RecordsRefused(problems)
-        created = Annotation.objects.bulk_create(
-            [annotation for annotation, _changes in drafts], batch_size=BULK_BATCH_SIZE
-        )
-        HistoryEntry.objects.bulk_create(
-            [
-                HistoryEntry(
-                    annotation=annotation,
-                    actor=author,
-                    action=HistoryAction.CREATED,
-                    to_state=State.DRAFT,
-                    changes=changes,
-                )
-                for annotation, changes in drafts
-            ],
-            batch_size=BULK_BATCH_SIZE,
-        )
-        redraw_after_many(
-            created, {pk: article.annotations_version + 1 for pk, article in articles.items()}
+        created = insert_drafts(
+            drafts,
+            actor=author,
+            versions={pk: article.annotations_version + 1 for pk, article in articles.items()},
         )
         Article.objects.filter(pk__in=articles).update(
             annotations_version=F("annotations_version") + 1
         )
+    return created
+
+
+def insert_drafts(drafts: list, *, actor, versions: dict[int, int]) -> list[Annotation]:
+    """Store checked drafts (`_new_draft`'s pairs of annotation and changes) at once: the
+    annotations and a "created" history entry each, one INSERT per table (per
+    BULK_BATCH_SIZE), then the lanes they moved (`redraw_after_many`, `versions`: article
+    id -> the version the caller's bump makes). Inside the caller's transaction, with the
+    articles locked; the caller bumps the versions."""
+    created = Annotation.objects.bulk_create(
+        [annotation for annotation, _changes in drafts], batch_size=BULK_BATCH_SIZE
+    )
+    HistoryEntry.objects.bulk_create(
+        [
+            HistoryEntry(
+                annotation=annotation,
+                actor=actor,
+                action=HistoryAction.CREATED,
+                to_state=State.DRAFT,
+                changes=changes,
+            )
+            for annotation, changes in drafts
+        ],
+        batch_size=BULK_BATCH_SIZE,
+    )
+    redraw_after_many(created, versions)
     return created
 
 
