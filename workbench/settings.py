@@ -182,6 +182,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
+# Django's ModelBackend with each user's permission set kept in the cache (annotations/
+# permission_cache.py): no permission queries on every request.
+AUTHENTICATION_BACKENDS = ["annotations.permission_cache.CachedPermissionsBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "article_list"
 LOGOUT_REDIRECT_URL = "login"
