@@ -42,12 +42,20 @@ def visible_annotations(user, article: Article | None = None) -> QuerySet[Annota
     annotations = Annotation.objects.all() if article is None else article.annotations.all()
     if sees_everyones_work(user):
         return annotations
+    if article is not None and _known_not_blind(article):
+        return annotations  # no subqueries to build and run: most articles are not blind
     blind = BlindSetting.objects.filter(article=OuterRef("article"))
     own = Annotation.objects.filter(article=OuterRef("article"), author=user)
     submitted = Exists(own.filter(state__in=SUBMITTED_WORK)) & ~Exists(
         own.filter(state=State.DRAFT)
     )
     return annotations.filter(Q(author=user) | ~Exists(blind) | submitted)
+
+
+def _known_not_blind(article: Article) -> bool:
+    """Whether `article` was loaded with its blind setting (`with_blind_setting`) and has
+    none; no query either way."""
+    return Article.blind_setting.is_cached(article) and not hasattr(article, "blind_setting")
 
 
 def may_see(user, annotation: Annotation) -> bool:

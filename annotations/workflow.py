@@ -255,7 +255,10 @@ def duplicate_of(*, article: Article, author, kind: str, start: int, end: int) -
     )
 
 
-def _record(annotation, actor, action, *, from_state="", to_state="", changes=None, comment=""):
+def _record(annotation, actor, action, *, from_state="", to_state="", changes=None, comment="",
+            bump=True):  # fmt: skip
+    """The history entry of a change, and the article's version moved on (unless the
+    caller did that already, `bump=False`)."""
     HistoryEntry.objects.create(
         annotation=annotation,
         actor=actor,
@@ -265,7 +268,8 @@ def _record(annotation, actor, action, *, from_state="", to_state="", changes=No
         changes=changes or {},
         comment=comment,
     )
-    _bump_article(annotation.article_id)
+    if bump:
+        _bump_article(annotation.article_id)
 
 
 def _bump_article(article_id: int) -> None:
@@ -287,6 +291,25 @@ def _lock_article(**lookup) -> int | None:
     if connection.features.has_select_for_no_key_update:
         queryset = queryset.select_for_update(no_key=True, of=("self",))
     return queryset.values_list("annotations_version", flat=True).first()
+
+
+def _lock_and_bump_article(article_id: int) -> int | None:
+    """Lock the article row and move its annotations_version on in one statement, as
+    `_lock_article` and `_bump_article` do in two; the new version (None: no such article).
+
+    For a change that will certainly bump the version once (a create): one round trip
+    fewer. The UPDATE takes the same row lock as FOR NO KEY UPDATE on PostgreSQL; on
+    SQLite the transaction holds the write lock already. RETURNING: PostgreSQL, SQLite 3.35+.
+    """
+    table = connection.ops.quote_name(Article._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET annotations_version = annotations_version + 1 "
+            "WHERE id = %s RETURNING annotations_version",
+            [article_id],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _lock_annotations(queryset) -> list[Annotation]:
@@ -338,17 +361,21 @@ def _save(annotation: Annotation, fields: list[str]) -> None:
     annotation.save(update_fields=[*fields, "version", "changed_version", "updated_at"])
 
 
-def _redraw_moved_lanes(annotation: Annotation, before: tuple[int, int] | None) -> None:
+def _redraw_moved_lanes(
+    annotation: Annotation, before: tuple[int, int] | None, *, spans=None
+) -> None:
     """Record the other spans whose underline lane changed because `annotation` appeared,
     moved or went (`before`: its extent until now, None when it is new) as changed along
     with it, so that every screen redraws them too.
 
     Lanes are given per overlap cluster (`text.assign_lanes`): one span more or less can
     push its neighbours to another lane, far along a dense cluster. Reads the article's
-    live spans as three integers each, under the article's lock.
+    live spans as three integers each, under the article's lock, unless the caller read
+    them already (`spans`, in the same order).
     """
-    live = Annotation.objects.live().filter(article_id=annotation.article_id)
-    spans = list(live.order_by("start", "-end", "id").values_list("id", "start", "end"))
+    if spans is None:
+        live = Annotation.objects.live().filter(article_id=annotation.article_id)
+        spans = list(live.order_by("start", "-end", "id").values_list("id", "start", "end"))
     moved = lanes_moved(spans, annotation.pk, before)
     if moved:
         Annotation.objects.filter(pk__in=moved).update(changed_version=annotation.changed_version)
@@ -448,21 +475,27 @@ def annotation_create(
     )
     with transaction.atomic():
         # Under the article's lock two identical creates cannot both miss each other.
-        version = _lock_article(pk=article.pk)
-        if not confirm_duplicate:
-            duplicate = duplicate_of(
-                article=article,
-                author=author,
-                kind=kind,
-                start=annotation.start,
-                end=annotation.end,
+        version = _lock_and_bump_article(article.pk)
+        # The article's live spans, read once: for the author's duplicate and for the lanes.
+        live = Annotation.objects.live().filter(article_id=article.pk)
+        spans = list(
+            live.order_by("start", "-end", "id").values_list(
+                "id", "start", "end", "author_id", "kind"
             )
-            if duplicate is not None:
-                raise DuplicateSpan(duplicate)
-        annotation.created_version = annotation.changed_version = version + 1
+        )
+        if not confirm_duplicate:
+            same = (annotation.start, annotation.end, author.pk, kind)
+            # The first in (start, -end, id) order among equal spans is the oldest.
+            duplicate_id = next((span[0] for span in spans if span[1:] == same), None)
+            if duplicate_id is not None:
+                raise DuplicateSpan(Annotation.objects.get(pk=duplicate_id))
+        annotation.created_version = annotation.changed_version = version
         annotation.save()
-        _redraw_moved_lanes(annotation, None)
-        _record(annotation, author, HistoryAction.CREATED, to_state=State.DRAFT, changes=changes)
+        spans = [span[:3] for span in spans] + [(annotation.pk, annotation.start, annotation.end)]
+        spans.sort(key=lambda span: (span[1], -span[2], span[0]))
+        _redraw_moved_lanes(annotation, None, spans=spans)
+        _record(annotation, author, HistoryAction.CREATED, to_state=State.DRAFT, changes=changes,
+                bump=False)  # fmt: skip
     return annotation
 
 

@@ -406,11 +406,12 @@ def big_article(annotator, other_annotator):
     return make
 
 
-# The request's (user, its two permission lookups, the article), the write's (begin, lock,
-# duplicate check, insert, lanes, history, version, commit) and the answer's (the spans,
-# the assistant's proposals, the panel's history): 15, whatever the number of spans and
+# The request's (user and article; the permissions come from the cache), the write's
+# (begin, lock and version in one UPDATE, the live spans for the duplicate check and the
+# lanes, insert, history, commit) and the answer's (the spans, the assistant's proposals;
+# the panel's history is the creation itself): 10, whatever the number of spans and
 # proposals (tests/test_annotate_proposals.py).
-CREATE_QUERY_BOUND = 15
+CREATE_QUERY_BOUND = 10
 # The fast path's statement, then user, permissions, article, the spans, the proposals, the
 # changed rows.
 POLL_QUERY_BOUND = 8

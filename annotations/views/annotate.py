@@ -51,7 +51,7 @@ from ..highlight import (
     screen_state,
 )
 from ..inputs import parse_optional_id
-from ..models import Annotation, Article, Kind, Review, State
+from ..models import Annotation, Article, HistoryAction, HistoryEntry, Kind, Review, State
 from ..policy import Action
 from ..text import nudge_span
 from ..visibility import is_blind_for, visible_annotations, with_blind_setting
@@ -175,10 +175,18 @@ def panel_context(user, annotation: Annotation | None, *, form=None, error="", n
         "attributes_form": form,
         "kind_choices": Kind.choices,
         "open_summary": attribute_summary(annotation),
-        "history": annotation.history.select_related("actor").order_by("-at", "-id")[
-            :HISTORY_SHOWN
-        ],
+        "history": _created_history(user, annotation)
+        if created
+        else annotation.history.select_related("actor").order_by("-at", "-id")[:HISTORY_SHOWN],
     }
+
+
+def _created_history(user, annotation: Annotation) -> list[HistoryEntry]:
+    """The history of an annotation this very request created: its creation by `user`
+    (the entry `workflow.annotation_create` wrote), without reading it back."""
+    entry = HistoryEntry(annotation=annotation, actor=user, action=HistoryAction.CREATED,
+                         to_state=State.DRAFT, at=annotation.created_at)  # fmt: skip
+    return [entry]
 
 
 def screen_context(request, article: Article, *, open_id=None, create_form=None, duplicate=None,
