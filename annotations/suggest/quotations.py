@@ -33,6 +33,11 @@ from functools import lru_cache
 
 from .proposal import Proposal
 
+# Articles whose quotations, people and speakers are kept per process (the side panel's
+# prefill asks for them on every create): a desk works on dozens of articles at once, and
+# a miss re-reads a whole body. An entry holds its body (tens of KB for a long article).
+BODIES_CACHED = 128
+
 ENGINE = "quotations"
 VERSION = "2"
 
@@ -873,7 +878,7 @@ def _same_role(query: list[str], role: list[str]) -> bool:
     )
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=BODIES_CACHED)
 def titled_mentions(body: str) -> tuple[tuple[int, str, str], ...]:
     """(position, role, person) wherever a role is written next to a known person's name:
     "Brazilian President Luiz Inácio Lula da Silva", "the President of Colombia, Gustavo
@@ -918,7 +923,7 @@ def _holder_of_role(body: str, role: str, position: int, mentions) -> str:
     return holders.pop() if len(holders) == 1 else ""
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=BODIES_CACHED)
 def sources(body: str) -> tuple[tuple[int, str], ...]:
     """(position, name) of every publication or agency shown reporting: "an article
     published by … Bloomberg", "Agência Brasil subsequently reported"; never a person."""
@@ -1062,7 +1067,7 @@ def _speaker_of_previous_paragraph(body, start, mentions) -> Attribution | None:
 # ---- Prefills of the annotate form (a span the annotator selected) ----
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=BODIES_CACHED)
 def _quoted_speakers(body: str) -> tuple[tuple[int, int, str], ...]:
     """Each direct quotation's span and speaker, kept per body: the side panel asks for
     one span's speaker on every render, and reading the whole article's quotations each
@@ -1070,7 +1075,7 @@ def _quoted_speakers(body: str) -> tuple[tuple[int, int, str], ...]:
     return tuple((q.start, q.end, q.attributes["speaker"]) for q in find_quotations(body))
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=BODIES_CACHED)
 def _people_of(body: str) -> tuple[tuple[int, str], ...]:
     return tuple(people(body))
 

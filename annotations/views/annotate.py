@@ -64,6 +64,12 @@ CONFLICT_MESSAGE = (
 )
 
 
+def render_fragment(request, partial: str, context: dict, *, status: int = 200):
+    """An htmx answer of the annotate screen: the `partial` of its template, marked as a
+    fragment (its forms carry no CSRF field: templatetags/fragments.py says why)."""
+    return render(request, f"{TEMPLATE}#{partial}", context | {"fragment": True}, status=status)
+
+
 def _get_annotation_for(user, annotation_id: int) -> Annotation:
     """The one way these views load an annotation: 404 if missing, 403 unless readable.
 
@@ -228,7 +234,7 @@ def _changed(request, annotation: Annotation, notice: str, *, status=200, error=
         context = refresh_context(request, article, shown_version(request)) | panel_context(
             request.user, annotation, notice=notice, error=error
         )
-        return render(request, f"{TEMPLATE}#changed", context, status=status)
+        return render_fragment(request, "changed", context, status=status)
     if error:
         context = screen_context(request, article, annotation=annotation, error=error)
         return render(request, TEMPLATE, context, status=status)
@@ -240,7 +246,7 @@ def _refused(request, annotation: Annotation, *, status: int, form=None, error="
     """A refused change: the panel says why, next to the field when a field is at fault."""
     if request.htmx:
         context = panel_context(request.user, annotation, form=form, error=error)
-        return render(request, f"{TEMPLATE}#panel", context, status=status)
+        return render_fragment(request, "panel", context, status=status)
     context = screen_context(request, annotation.article, annotation=annotation, form=form,
                              error=error)  # fmt: skip
     return render(request, TEMPLATE, context, status=status)
@@ -272,7 +278,7 @@ def panel(request, annotation_id: int):
         return redirect(_screen_url(annotation))
     # ?focus=1: opened from the keyboard, so the first field takes the cursor.
     context = panel_context(request.user, annotation, focus=request.GET.get("focus") == "1")
-    return render(request, f"{TEMPLATE}#panel", context)
+    return render_fragment(request, "panel", context)
 
 
 @require_POST
@@ -300,7 +306,7 @@ def create(request, article_id: int):
     status = 409 if duplicate else 422
     if request.htmx:
         context = create_context(request, article, form, duplicate=duplicate)
-        return render(request, f"{TEMPLATE}#create_box", context, status=status)
+        return render_fragment(request, "create_box", context, status=status)
     context = screen_context(request, article, create_form=form, duplicate=duplicate)
     return render(request, TEMPLATE, context, status=status)
 
@@ -316,7 +322,7 @@ def _created(request, annotation: Annotation):
         | panel_context(request.user, annotation, notice=notice, focus=True, created=True)
         | create_context(request, article)
     )
-    return render(request, f"{TEMPLATE}#created", context)
+    return render_fragment(request, "created", context)
 
 
 @require_POST
@@ -472,7 +478,7 @@ def submit_all(request, article_id: int):
     context = refresh_context(request, article, shown_version(request)) | panel_context(
         request.user, None, notice=notice
     )
-    return render(request, f"{TEMPLATE}#changed", context)
+    return render_fragment(request, "changed", context)
 
 
 def _submit_all_refused(request, article: Article, *, status: int, error="", unsaved=None):
@@ -480,7 +486,7 @@ def _submit_all_refused(request, article: Article, *, status: int, error="", uns
     panel = {"error": error or (" ".join(unsaved.messages) if unsaved else ""), "unsaved": unsaved}
     if request.htmx:
         context = {"article": article} | panel_context(request.user, None, **panel)
-        return render(request, f"{TEMPLATE}#panel", context, status=status)
+        return render_fragment(request, "panel", context, status=status)
     return render(request, TEMPLATE, screen_context(request, article, **panel), status=status)
 
 
@@ -514,7 +520,7 @@ def poll(request, article_id: int):
     article = get_object_or_404(with_blind_setting(Article.objects), pk=article_id)
     if seen == article.annotations_version:
         return HttpResponse(status=204)
-    response = render(request, f"{TEMPLATE}#refresh", refresh_context(request, article, seen))
+    response = render_fragment(request, "refresh", refresh_context(request, article, seen))
     response["X-Annotations-Version"] = str(article.annotations_version)
     return response
 

@@ -28,6 +28,7 @@ from .annotate import (
     TEMPLATE,
     panel_context,
     refresh_context,
+    render_fragment,
     screen_context,
     shown_version,
 )
@@ -96,7 +97,7 @@ def _answer(request, article: Article, *, notice="", error="", status=200, opene
     }
     if opened is not None:
         context |= panel_context(request.user, opened, created=True)  # the status line says it
-    return render(request, f"{TEMPLATE}#proposal_answer", context, status=status)
+    return render_fragment(request, "proposal_answer", context, status=status)
 
 
 @require_POST
