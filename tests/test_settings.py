@@ -105,7 +105,7 @@ SHOW_CACHE = ["shell", "-c", "from django.conf import settings; print(settings.C
 def test_production_shares_one_redis_cache_between_workers_by_default():
     output = manage(*SHOW_CACHE, **PRODUCTION_ENV).stdout.strip().splitlines()[-1]
 
-    assert "django.core.cache.backends.redis.RedisCache" in output
+    assert "workbench.cache.ReusedClientRedisCache" in output
     assert "redis://127.0.0.1:6379/0" in output
 
 

@@ -205,7 +205,7 @@ def cache_from_url(url: str) -> dict:
     """A CACHES entry from a url: redis://, rediss:// or unix:// (Redis), or locmem://."""
     scheme = url.partition("://")[0].lower()
     if scheme in ("redis", "rediss", "unix"):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {"BACKEND": "workbench.cache.ReusedClientRedisCache", "LOCATION": url}
     if scheme == "locmem":
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     raise ImproperlyConfigured(f"CACHE_URL must be a redis:// or locmem:// url, not {url!r}")
