@@ -42,6 +42,7 @@ import re
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -52,6 +53,7 @@ from urllib.parse import urlencode, urlsplit
 
 import orjson
 from django.conf import settings
+from django.db import connections
 from django.db.models import (
     Case,
     CharField,
@@ -1100,23 +1102,99 @@ class ExportStream:
             if self.format.needs_appearances:
                 group_ids = {row.claim_group for row in exported} - {None}
                 appearances = _appearances(group_ids, context) if group_ids else {}
-            self.records += len(exported)
             yield _Chunk(exported, articles, verdicts, evidence, appearances)
 
+    def _counted(self, chunks: Iterable[_Chunk]) -> Iterator[_Chunk]:
+        """The chunks as the writer takes them, counted then (not when read ahead)."""
+        for chunk in chunks:
+            self.records += len(chunk.rows)
+            yield chunk
+
     def iter_bytes(self) -> Iterator[bytes]:
-        """The export as UTF-8, one block per chunk of records (a few megabytes)."""
+        """The export as UTF-8, one block per chunk of records (a few megabytes).
+
+        The next chunk is read (`_ReadAhead`) while this one's records are written, and
+        the reading is over whenever a block is handed out: between blocks the caller has
+        the database connection to itself (the job worker writes its progress there).
+        """
         context = _ExportContext()
-        return self.format.writer(
-            self.chunks(context),
-            context,
-            exported_at=self.exported_at,
-            collection_id=collection_iri(self.filters),
-        )
+        chunks = _ReadAhead(self.chunks(context), connections[self.queryset().db])
+        try:
+            blocks = self.format.writer(
+                self._counted(chunks),
+                context,
+                exported_at=self.exported_at,
+                collection_id=collection_iri(self.filters),
+            )
+            for block in blocks:
+                chunks.settle()
+                yield block
+        finally:
+            chunks.close()
 
     def __iter__(self) -> Iterator[str]:
         # Blocks end between records, never inside a character.
         for block in self.iter_bytes():
             yield block.decode("utf-8")
+
+
+class _ReadAhead:
+    """Chunks read one ahead, in a second thread, while the current one is written.
+
+    Reading a chunk is mostly waiting for the database (the rows, then a query for each
+    kind of lookup), writing it is Python; on two cores the two overlap, so the database
+    works while Python writes instead of in turn (at 100,000 records on PostgreSQL, the
+    waiting was a third of the time). The thread reads through the caller's own database
+    connection, shared for the export (as Django's live server tests share theirs): the
+    same transaction and snapshot as reading it in this thread, which the tests' rolled
+    back transactions rely on. Only one thread uses the connection at a time: the
+    reading thread between `__next__` and `settle`, the caller otherwise.
+    """
+
+    def __init__(self, chunks: Iterator[_Chunk], connection):
+        self._chunks = chunks
+        self._connection = connection
+        connection.inc_thread_sharing()
+        self._reader = ThreadPoolExecutor(
+            1, thread_name_prefix="export-read-ahead", initializer=self._use_connection
+        )
+        self._next: Future | None = None
+        self._done = False
+
+    def _use_connection(self) -> None:
+        connections[self._connection.alias] = self._connection
+
+    def __iter__(self) -> Iterator[_Chunk]:
+        return self
+
+    def __next__(self) -> _Chunk:
+        if self._done:
+            raise StopIteration
+        upcoming = self._next or self._reader.submit(next, self._chunks, None)
+        self._next = None
+        chunk = upcoming.result()
+        if chunk is None:
+            self._done = True
+            raise StopIteration
+        self._next = self._reader.submit(next, self._chunks, None)
+        return chunk
+
+    def settle(self) -> None:
+        """Wait until the chunk being read is read: the connection is the caller's again."""
+        if self._next is not None:
+            wait([self._next])
+
+    def close(self) -> None:
+        """Stop reading and give the connection back. The chunks' generator is closed here
+        (its server-side cursor with it) once the reading thread is idle: the connection
+        is still shared then, and the thread may be gone at interpreter exit."""
+        try:
+            self.settle()
+            self._chunks.close()
+        finally:
+            self._next = None
+            self._reader.shutdown()
+            self._connection.dec_thread_sharing()
 
 
 def stream_export(
