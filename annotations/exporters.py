@@ -8,7 +8,8 @@ Everything here is a pure function of a QuerySet and the settings it reads (base
 pseudonym key, ClaimReview author): the HTTP endpoint and the management command only
 write what `stream_export` yields. Annotations are read as plain rows (tuples, never
 model instances), a chunk at a time through a server-side cursor on PostgreSQL, in a
-deterministic order (verification time, then id). What the chunk's records share is
+deterministic order (verification time, then id); the next chunk is read in a second
+thread while one is written (`_ReadAhead`). What the chunk's records share is
 fetched once per chunk, one query each: the articles (with their UTF-16 offset tables
 and their serialised `article` object), the latest verdicts and, for the research format,
 the evidence. An export costs a constant number of queries per chunk and its memory does
