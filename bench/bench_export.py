@@ -1,6 +1,7 @@
 """Benchmark of the research export: records per second and peak memory, per format and size.
 
     .venv/bin/python bench/bench_export.py [--sizes 10000,100000] [--runs 3] [--database D]
+        [--formats jsonl,json]
 
 `make bench` runs it with the defaults: without --database (postgresql or sqlite), on
 PostgreSQL first when a server is at hand (the production database: BENCH_DATABASE_URL=
@@ -12,7 +13,7 @@ counter. Timings are medians of several runs. Memory comes from one more run per
 in a fresh process: its peak resident size (what a server worker needs, Python and
 Django included) and, in a second run under tracemalloc, the peak of Python allocations
 while streaming; both should stay flat as the number of records grows. Figures are
-reported, never asserted.
+reported, never asserted. --formats limits the run to some formats (all by default).
 """
 
 import argparse
@@ -285,22 +286,29 @@ def main() -> int:
     )
     parser.add_argument("--runs", type=int, default=3, help="timed runs per format (median)")
     parser.add_argument("--database", choices=["postgresql", "sqlite"], help="default: both")
+    parser.add_argument(
+        "--formats", help="comma-separated formats to run, e.g. jsonl (default: all)"
+    )
     args = parser.parse_args()
     if args.database is None:
         return run_per_vendor(__file__, sys.argv[1:])
     sizes = sorted({int(size) for size in args.sizes.split(",") if size.strip()})
     with scratch_database(args.database, "export") as database_url:
         configure_django(database_url)
-        run(database_url, sizes, args.runs)
+        run(database_url, sizes, args.runs, args.formats)
     return 0
 
 
-def run(database_url: str, sizes: list[int], runs: int) -> None:
+def run(database_url: str, sizes: list[int], runs: int, formats: str | None = None) -> None:
     from django.core.management import call_command
     from django.db import connection
 
     from annotations.exporters import CHUNK_SIZE, FORMATS
 
+    names = [name.strip() for name in formats.split(",")] if formats else list(FORMATS)
+    unknown = set(names) - FORMATS.keys()
+    if unknown:
+        raise SystemExit(f"unknown formats: {', '.join(sorted(unknown))}")
     began_all = time.perf_counter()
     call_command("migrate", verbosity=0)
     print(
@@ -324,9 +332,9 @@ def run(database_url: str, sizes: list[int], runs: int) -> None:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-        results = {name: timed(name, runs) for name in FORMATS}
+        results = {name: timed(name, runs) for name in names}
         connection.close()  # the spawned processes open their own
-        peaks = all_memory_peaks(database_url, list(FORMATS))
+        peaks = all_memory_peaks(database_url, names)
         for name, result in results.items():
             resident, traced = peaks[name]
             print(
