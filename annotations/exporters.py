@@ -7,7 +7,7 @@ Web Annotation JSON-LD (an AnnotationCollection) and schema.org ClaimReview JSON
 Everything here is a pure function of a QuerySet and the settings it reads (base URL,
 pseudonym key, ClaimReview author): the HTTP endpoint and the management command only
 write what `stream_export` yields. Annotations are read as plain rows (tuples, never
-model instances), a chunk at a time through a server-side cursor on PostgreSQL, in a
+model instances), a chunk at a time (one query for the rows after the last one read), in a
 deterministic order (verification time, then id); the next chunk is read in a second
 thread while one is written (`_ReadAhead`). What the chunk's records share is
 fetched once per chunk, one query each: the articles (with their UTF-16 offset tables
@@ -47,7 +47,6 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from itertools import batched
 from operator import itemgetter
 from typing import NamedTuple
 from urllib.parse import urlencode, urlsplit
@@ -63,6 +62,7 @@ from django.db.models import (
     Func,
     Lookup,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     TextField,
@@ -1109,8 +1109,13 @@ class ExportStream:
     def chunks(self, context: _ExportContext) -> Iterator[_Chunk]:
         """The rows a chunk at a time, each with what its records share.
 
-        `iterator(chunk_size)` reads through a server-side cursor on PostgreSQL (and
-        fetchmany on SQLite), so only one chunk of rows is in memory at a time.
+        Each chunk is one query for the next `chunk_size` rows after the last one read, in
+        export order (decided_at, then id: the order of an index), so only one chunk of
+        rows is in memory at a time and the database streams it from the index. A
+        server-side cursor outside a transaction (WITH HOLD) would materialise the whole
+        result before its first row: a third of a second at 100,000 records, time the
+        reading thread (`_ReadAhead`) cannot hide. A record verified while the export runs
+        is exported if its place in that order is still ahead.
         """
         columns = _ANNOTATION_COLUMNS + self.format.origin_columns
         if self.format.needs_enclosing:
@@ -1125,22 +1130,33 @@ class ExportStream:
         rows = (
             self.queryset()
             .annotate(**times, **texts, **group)
-            .values_list(*columns, *times, *group, named=True)
-            .iterator(self.chunk_size)
+            .values_list(*columns, *times, *group, "decided_at", named=True)
         )
-        for batch in batched(rows, self.chunk_size):
+        after = None
+        while True:
+            page = rows
+            if after is not None:
+                decided_at, pk = after
+                # decided_at >= …: the index range starts there, instead of at the start.
+                later = Q(decided_at__gt=decided_at) | Q(decided_at=decided_at, pk__gt=pk)
+                page = rows.filter(later, decided_at__gte=decided_at)
+            batch = list(page[: self.chunk_size])
+            if not batch:
+                return
+            after = (batch[-1].decided_at, batch[-1].id)
             ids = [row.id for row in batch]
             verdicts = _verdicts(ids)
             exported = [row for row in batch if row.id in verdicts]
-            if not exported:
-                continue
-            articles = _articles({row.article_id for row in exported})
-            evidence = _evidence(ids, context) if self.format.needs_evidence else {}
-            appearances = {}
-            if self.format.needs_appearances:
-                group_ids = {row.claim_group for row in exported} - {None}
-                appearances = _appearances(group_ids, context) if group_ids else {}
-            yield _Chunk(exported, articles, verdicts, evidence, appearances)
+            if exported:
+                articles = _articles({row.article_id for row in exported})
+                evidence = _evidence(ids, context) if self.format.needs_evidence else {}
+                appearances = {}
+                if self.format.needs_appearances:
+                    group_ids = {row.claim_group for row in exported} - {None}
+                    appearances = _appearances(group_ids, context) if group_ids else {}
+                yield _Chunk(exported, articles, verdicts, evidence, appearances)
+            if len(batch) < self.chunk_size:
+                return
 
     def _counted(self, chunks: Iterable[_Chunk]) -> Iterator[_Chunk]:
         """The chunks as the writer takes them, counted then (not when read ahead)."""
@@ -1224,7 +1240,7 @@ class _ReadAhead:
 
     def close(self) -> None:
         """Stop reading and give the connection back. The chunks' generator is closed here
-        (its server-side cursor with it) once the reading thread is idle: the connection
+        once the reading thread is idle: the connection
         is still shared then, and the thread may be gone at interpreter exit."""
         try:
             self.settle()

@@ -79,7 +79,9 @@ def test_each_chunk_costs_the_same_small_number_of_queries(make_verified):
     queries, records = queries_for("json", chunk_size=50)
 
     assert records == 200
-    assert queries == 1 + 4 * 4
+    # Per chunk its rows (the next 50 after the last read), their verdicts, articles,
+    # evidence and sources; then one query finds no more rows (the last chunk was full).
+    assert queries == 4 * 5 + 1
 
 
 def test_a_source_is_read_once_per_export_however_many_items_cite_it(make_verified):
@@ -89,4 +91,27 @@ def test_a_source_is_read_once_per_export_however_many_items_cite_it(make_verifi
     queries, records = queries_for("jsonl", chunk_size=50)
 
     assert records == 200
-    assert queries == 1 + 4 * 3 + 1  # the shared source, in the first chunk only
+    # Per chunk its rows, verdicts, articles and evidence, the one query that finds no
+    # more rows, and the shared source, in the first chunk only.
+    assert queries == 4 * 4 + 1 + 1
+
+
+def test_chunks_meeting_at_one_verification_time_lose_and_repeat_nothing(make_verified):
+    """Chunks follow each other by (decided_at, id): records verified at the same instant
+    across a chunk boundary come once each, in id order."""
+    import json
+
+    from annotations.models import Annotation
+
+    made = make_verified(7)
+    same = made[0].decided_at
+    Annotation.objects.filter(pk__in=[annotation.pk for annotation in made[2:6]]).update(
+        decided_at=same
+    )
+
+    lines = "".join(stream_export("jsonl", chunk_size=3)).splitlines()
+    ids = [json.loads(line)["id"] for line in lines[:-1]]  # the end line last
+
+    expected = Annotation.objects.filter(pk__in=[a.pk for a in made]).order_by("decided_at", "pk")
+    assert ids == list(expected.values_list("pk", flat=True))
+    assert len(set(ids)) == 7
