@@ -240,19 +240,17 @@ def unsaved_suggestions(annotation: Annotation) -> dict:
     return {} if has_attributes(annotation) else suggested_attributes(annotation)
 
 
-def duplicate_of(*, article: Article, author, kind: str, start: int, end: int) -> Annotation | None:
-    """The author's live annotation of this kind on exactly this span, if there is one.
+def duplicate_among(spans, *, author_id: int, kind: str, start: int, end: int) -> int | None:
+    """The id of the author's span of this kind on exactly [start, end) among `spans`, the
+    article's live spans as (id, start, end, author_id, kind) in (start, -end, id) order:
+    the oldest when there are several. None when there is none.
 
     Overlapping and nested spans are the point of the screen, and two people marking the
     same words is agreement; the same person marking the same words as the same kind twice
     is almost always a double click, so creating it again needs a confirmation.
     """
-    return (
-        Annotation.objects.live()
-        .filter(article=article, author=author, kind=kind, start=start, end=end)
-        .order_by("pk")
-        .first()
-    )
+    same = (start, end, author_id, kind)
+    return next((span[0] for span in spans if tuple(span[1:]) == same), None)
 
 
 def _record(annotation, actor, action, *, from_state="", to_state="", changes=None, comment="",
@@ -459,7 +457,7 @@ def annotation_create(
     confirm_duplicate: bool = False,
     suggestion=None,
 ) -> Annotation:
-    """A new draft; an exact duplicate of the author's (`duplicate_of`) needs
+    """A new draft; an exact duplicate of the author's (`duplicate_among`) needs
     `confirm_duplicate`, else `DuplicateSpan` names the one already there. `suggestion`:
     the proposal it is accepted from."""
     policy.check(author, Action.CREATE_ANNOTATION)
@@ -484,9 +482,8 @@ def annotation_create(
             )
         )
         if not confirm_duplicate:
-            same = (annotation.start, annotation.end, author.pk, kind)
-            # The first in (start, -end, id) order among equal spans is the oldest.
-            duplicate_id = next((span[0] for span in spans if span[1:] == same), None)
+            duplicate_id = duplicate_among(spans, author_id=author.pk, kind=kind,
+                                           start=annotation.start, end=annotation.end)  # fmt: skip
             if duplicate_id is not None:
                 raise DuplicateSpan(Annotation.objects.get(pk=duplicate_id))
         annotation.created_version = annotation.changed_version = version

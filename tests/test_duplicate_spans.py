@@ -32,22 +32,32 @@ def create(client, article, data, **kwargs):
     return client.post(reverse("annotate_create", args=[article.pk]), data, **kwargs)
 
 
-def test_duplicate_of_finds_the_authors_live_span_of_that_kind(annotator, other_annotator):
-    article = ArticleFactory()
-    claim = draft(annotator, article)
-    start, end = claim.start, claim.end
+def test_duplicate_among_finds_the_authors_span_of_that_kind_the_oldest_first():
+    # (id, start, end, author_id, kind) in (start, -end, id) order, as annotation_create reads.
+    spans = [(4, 0, 12, 1, "claim"), (2, 5, 9, 1, "claim"), (7, 5, 9, 1, "claim"),
+             (3, 5, 9, 2, "claim"), (5, 5, 9, 1, "number"), (6, 5, 8, 1, "claim")]  # fmt: skip
 
     def find(**overrides):
-        arguments = {"article": article, "author": annotator, "kind": Kind.CLAIM,
-                     "start": start, "end": end} | overrides  # fmt: skip
-        return workflow.duplicate_of(**arguments)
+        return workflow.duplicate_among(
+            spans, **{"author_id": 1, "kind": "claim", "start": 5, "end": 9} | overrides
+        )
 
-    assert find() == claim
-    assert find(kind=Kind.NUMBER) is None
-    assert find(author=other_annotator) is None
-    assert find(end=end - 1) is None
+    assert find() == 2
+    assert find(kind="number") == 5
+    assert find(kind="quotation") is None
+    assert find(author_id=2) == 3
+    assert find(author_id=9) is None
+    assert find(end=10) is None
+
+
+def test_a_withdrawn_span_is_no_duplicate(annotator):
+    article = ArticleFactory()
+    claim = draft(annotator, article)
     workflow.annotation_withdraw(annotation_id=claim.pk, user=annotator, version=claim.version)
-    assert find() is None  # a withdrawn span is gone from the screen
+
+    again = draft(annotator, article)  # no confirmation needed: the first is gone from the screen
+
+    assert again.pk != claim.pk
 
 
 def test_creating_an_exact_duplicate_is_refused_until_confirmed(annotator):
