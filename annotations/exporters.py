@@ -1239,9 +1239,9 @@ class _ReadAhead:
             wait([self._next])
 
     def close(self) -> None:
-        """Stop reading and give the connection back. The chunks' generator is closed here
-        once the reading thread is idle: the connection
-        is still shared then, and the thread may be gone at interpreter exit."""
+        """Stop reading and give the connection back. The chunks' generator is closed here,
+        once the reading thread is idle: the connection is still shared then, and the
+        thread may be gone at interpreter exit."""
         try:
             self.settle()
             self._chunks.close()

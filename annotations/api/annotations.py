@@ -16,7 +16,7 @@ from ..models import Annotation, HistoryEntry, Kind, Review, ReviewOutcome, Scop
 from ..visibility import visible_annotations
 from . import pagination
 from .auth import scoped
-from .errors import VALIDATION, ApiProblem, FieldError, json_pointer
+from .errors import VALIDATION, ApiProblem, FieldError, record_errors
 from .schemas import (
     AnnotationChange,
     AnnotationDetail,
@@ -186,14 +186,7 @@ def annotation_create(request, payload: AnnotationsIn):
             422,
             str(refused.message),
             problem_type=VALIDATION,
-            errors=[
-                FieldError(
-                    f"Record {problem.index}: {problem.message}",
-                    pointer=json_pointer("annotations", problem.index),
-                    code=problem.code or None,
-                )
-                for problem in refused.problems
-            ],
+            errors=record_errors(refused.problems, "annotations"),
         ) from None
     author = request.auth
     for annotation in created:

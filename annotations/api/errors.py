@@ -93,6 +93,19 @@ def json_pointer(*parts) -> str:
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
 
 
+def record_errors(problems, collection: str) -> list[FieldError]:
+    """The refused records of a bulk request (`workflow.RecordProblem`s), each pointing at
+    its place in the body's `collection` array: "/annotations/3"."""
+    return [
+        FieldError(
+            f"Record {problem.index}: {problem.message}",
+            pointer=json_pointer(collection, problem.index),
+            code=problem.code or None,
+        )
+        for problem in problems
+    ]
+
+
 def problem_response(
     status: int,
     detail: str,

@@ -13,7 +13,15 @@ from ..models import Article, Kind, Scope, Suggestion, SuggestionStatus
 from . import pagination
 from .annotations import shown
 from .auth import scoped
-from .errors import CONFLICT, NOT_FOUND, VALIDATION, ApiProblem, FieldError, json_pointer
+from .errors import (
+    CONFLICT,
+    NOT_FOUND,
+    VALIDATION,
+    ApiProblem,
+    FieldError,
+    json_pointer,
+    record_errors,
+)
 from .schemas import (
     Id,
     Limit,
@@ -78,14 +86,7 @@ def proposals_push(request, article_id: Id, payload: ProposalsIn):
             422,
             f"{len(refused.problems)} of {len(spans)} proposals refused; nothing was stored.",
             problem_type=VALIDATION,
-            errors=[
-                FieldError(
-                    f"Record {problem.index}: {problem.message}",
-                    pointer=json_pointer("proposals", problem.index),
-                    code=problem.code or None,
-                )
-                for problem in refused.problems
-            ],
+            errors=record_errors(refused.problems, "proposals"),
         ) from None
     except workflow.WorkflowError as refused:  # the model's name
         message = " ".join(refused.messages)
