@@ -171,15 +171,97 @@ def playwright(playwright):
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+# One lock between the live server's requests and the test's own database work.
+#
+# On the in-memory SQLite test database the live server's request threads use the test
+# thread's connection (pytest-django passes it to them): a statement the test runs while
+# a request is in a transaction becomes part of that transaction, or fails with "database
+# table is locked". Pages start requests by themselves (the live update every 3 s, htmx
+# `load` triggers), so a test cannot know when the server is idle. The server therefore
+# answers one request at a time under this lock, and a browser test holds it whenever it
+# is not waiting on Playwright: the test's factories, workflow calls and assertions on the
+# database never meet a request half done, and every request the page makes is answered
+# while the test waits for the browser.
+DATABASE_TURN = threading.Lock()
+
+
+class _OneRequestAtATime:
+    """The live server's WSGI application, answering under DATABASE_TURN. The body is read
+    out under the lock too: a streamed response reads the database while it is sent."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        with DATABASE_TURN:
+            result = self.application(environ, start_response)
+            try:
+                body = list(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        return body
+
+
+class _TestThreadTurn:
+    """Holds DATABASE_TURN for the test thread except while a Playwright call waits."""
+
+    def __init__(self):
+        self.held = False
+        self.owner = None
+
+    def take(self):
+        DATABASE_TURN.acquire()
+        self.held, self.owner = True, threading.current_thread()
+
+    def give_back(self):
+        if self.held:
+            self.held = False
+            DATABASE_TURN.release()
+
+    def around(self, call):
+        turn = self
+
+        def released_while_waiting(sync_base, *args, **kwargs):
+            if not (turn.held and threading.current_thread() is turn.owner):
+                return call(sync_base, *args, **kwargs)
+            turn.give_back()
+            try:
+                return call(sync_base, *args, **kwargs)
+            finally:
+                turn.take()
+
+        return released_while_waiting
+
+
+_TEST_THREAD_TURN = _TestThreadTurn()
+
+
+@pytest.fixture(scope="session")
+def _serialised_live_server(live_server):
+    """The session's live server, answering one request at a time under DATABASE_TURN,
+    and Playwright's sync calls giving the turn back while they wait."""
+    from playwright._impl._sync_base import SyncBase
+
+    server = live_server.thread.httpd
+    server.set_app(_OneRequestAtATime(server.get_app()))
+    original_sync = SyncBase._sync
+    SyncBase._sync = _TEST_THREAD_TURN.around(original_sync)
+    yield live_server
+    SyncBase._sync = original_sync
+
+
 @pytest.fixture
-def logged_in_page(live_server, browser):
+def logged_in_page(_serialised_live_server, browser):
     """logged_in_page(user) -> a new Playwright page whose session is that user's.
 
     The session cookie is made on the server side (force_login), so browser tests spend
-    their time on the screen under test, not on the login form (tested on its own).
+    their time on the screen under test, not on the login form (tested on its own). The
+    test holds the database turn (DATABASE_TURN above) from here to its end.
     """
     from django.test import Client
 
+    live_server = _serialised_live_server
     contexts = []
 
     def open_as(user, viewport=None):
@@ -195,19 +277,24 @@ def logged_in_page(live_server, browser):
         page.set_default_timeout(10_000)
         return page
 
-    yield open_as
-    for context in contexts:
-        context.close()
-    _wait_for_live_server_requests()
+    _TEST_THREAD_TURN.take()
+    try:
+        yield open_as
+    finally:
+        _TEST_THREAD_TURN.give_back()
+        for context in contexts:
+            context.close()
+        _wait_for_live_server_requests()
 
 
 def _wait_for_live_server_requests(timeout: float = 15.0) -> None:
     """Let the live server finish what the closed pages asked of it before the test's data
     is flushed. Requests a page starts by itself (htmx `load` triggers, the live update)
-    can still be running on the server when the test ends; one that holds a transaction
-    on the shared in-memory SQLite database makes the next test's flush fail with "table
-    is locked". Closing the browser contexts ends their keep-alive connections, so each
-    request thread of Django's live server ends once its request is answered."""
+    can still be waiting for their turn or running when the test ends; one that holds a
+    transaction on the shared in-memory SQLite database makes the next test's flush fail
+    with "table is locked". Closing the browser contexts ends their keep-alive
+    connections, so each request thread of Django's live server ends once its request is
+    answered."""
     deadline = time.monotonic() + timeout
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and "process_request_thread" in thread.name:
