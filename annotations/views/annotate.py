@@ -65,9 +65,8 @@ CONFLICT_MESSAGE = (
 
 
 def render_fragment(request, partial: str, context: dict, *, status: int = 200):
-    """An htmx answer of the annotate screen: the `partial` of its template, marked as a
-    fragment (its forms carry no CSRF field: templatetags/fragments.py says why)."""
-    return render(request, f"{TEMPLATE}#{partial}", context | {"fragment": True}, status=status)
+    """An htmx answer of the annotate screen: the `partial` of its template."""
+    return render(request, f"{TEMPLATE}#{partial}", context, status=status)
 
 
 def _get_annotation_for(user, annotation_id: int) -> Annotation:
