@@ -218,6 +218,26 @@ def test_keyboard_alone_selects_creates_attributes_and_submits(logged_in_page, a
     )
 
 
+def test_typing_in_the_first_field_replaces_a_suggested_value(logged_in_page, annotator):
+    # The claimant is suggested from "The minister said"; an annotator who disagrees types
+    # the right one at once, without first clearing the field.
+    article = ArticleFactory(body="The minister said exports rose sharply.\n\nMore later.")
+    page = logged_in_page(annotator)
+    open_article(page, article)
+
+    drag_select(page, "exports rose")
+    page.keyboard.press("c")
+    claimant = page.locator("#id_claimant")
+    expect(claimant).to_be_focused()
+    expect(claimant).to_have_value("The minister")
+    page.keyboard.type("The Minister of Trade")
+    expect(claimant).to_have_value("The Minister of Trade")
+    page.keyboard.press("Enter")
+    expect(page.locator("#panel")).to_contain_text("Saved.")
+
+    assert Annotation.objects.get().claimant == "The Minister of Trade"
+
+
 def test_j_k_enter_and_delete_withdraw_after_confirmation(logged_in_page, annotator):
     article = ArticleFactory(body=BODY)
     first = workflow.annotation_create(

@@ -693,6 +693,15 @@
     }
   });
 
+  // The panel's first field takes the cursor. A value already in it (the number read from
+  // the span, a suggested speaker) is selected, as Tab would: typing replaces it instead of
+  // landing in front of it, Enter keeps it, an arrow key moves into it.
+  function focusFirstField(panel) {
+    const field = panel.querySelector("[autofocus]") || panel;
+    field.focus();
+    if (typeof field.select === "function" && field.value) field.select();
+  }
+
   let cardFrame = 0;
   document.addEventListener("htmx:afterSettle", (event) => {
     markCurrent();
@@ -710,12 +719,12 @@
       lastSpan = null;
       // The cursor goes to the new annotation's first field, unless the annotator has
       // already started selecting the next span: never steal the keys meant for it.
-      if (!selectionInBody()) (panel.querySelector("[autofocus]") || panel).focus();
+      if (!selectionInBody()) focusFirstField(panel);
       current = panel.dataset.open || current;
       markCurrent();
     } else if (swappedPanel && focusPanel) {
       focusPanel = false;
-      (panel.querySelector("[autofocus]") || panel).focus();
+      focusFirstField(panel);
     }
     if (pendingWithdraw && panel.dataset.open === pendingWithdraw) {
       pendingWithdraw = null;
