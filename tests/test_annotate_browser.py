@@ -238,6 +238,37 @@ def test_typing_in_the_first_field_replaces_a_suggested_value(logged_in_page, an
     assert Annotation.objects.get().claimant == "The Minister of Trade"
 
 
+def test_a_form_submitted_before_htmx_takes_it_over_is_still_sent_by_htmx(
+    logged_in_page, annotator
+):
+    # A panel form submitted in the moment between its swap and htmx processing it would
+    # be posted natively: the page would reload and the panel lose its notice. The copy
+    # made here is a form htmx has never processed, as in that moment.
+    body = "The minister said exports rose sharply.\n\nMore later."
+    article = ArticleFactory(body=body)
+    start = body.index("exports rose")
+    claim = workflow.annotation_create(
+        article=article, author=annotator, kind=Kind.CLAIM, start=start, end=start + 12,
+        exact="exports rose",
+    )  # fmt: skip
+    page = logged_in_page(annotator)
+    page.goto(f"/articles/{article.pk}/?a={claim.pk}")
+    expect(page.locator("#panel")).to_have_attribute("data-open", str(claim.pk))
+    page.evaluate("""() => {
+      window.sameDocument = true;
+      const form = document.querySelector("#panel form.attributes-form");
+      form.outerHTML = form.outerHTML;
+    }""")
+
+    page.locator("#id_claimant").fill("The Minister of Trade")
+    page.locator("#id_claimant").press("Enter")
+
+    expect(page.locator("#panel")).to_contain_text("Saved.")
+    assert page.evaluate("window.sameDocument") is True
+    claim.refresh_from_db()
+    assert claim.claimant == "The Minister of Trade"
+
+
 def test_j_k_enter_and_delete_withdraw_after_confirmation(logged_in_page, annotator):
     article = ArticleFactory(body=BODY)
     first = workflow.annotation_create(
