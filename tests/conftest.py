@@ -1,5 +1,6 @@
 """Shared fixtures: personas for each role, settings for tests, and Playwright on Chromium."""
 
+import itertools
 import os
 import threading
 import time
@@ -29,14 +30,20 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if not item.get_closest_marker(other)]
 
 
+# Each test's cache has a name of its own. LocMemCache keeps its entries per name for the
+# life of the process, and the ids of objects (what named it before) are reused: a test
+# then read a cached count left by an earlier one for a user with the same primary key.
+_CACHE_NAMES = itertools.count()
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path_factory):
-    """Fast hashing, a fresh throttle cache and an empty job storage for each test."""
+    """Fast hashing, a fresh cache and an empty job storage for each test."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": f"test-{os.getpid()}-{id(settings)}",
+            "LOCATION": f"test-{os.getpid()}-{next(_CACHE_NAMES)}",
         }
     }
     settings.STORAGES = {
