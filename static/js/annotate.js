@@ -718,8 +718,9 @@
     if (created) {
       lastSpan = null;
       // The cursor goes to the new annotation's first field, unless the annotator has
-      // already started selecting the next span: never steal the keys meant for it.
-      if (!selectionInBody()) focusFirstField(panel);
+      // already started selecting the next span (the button may still be down, the
+      // selection still empty): never steal the selection or the keys meant for it.
+      if (!selectionHeld()) focusFirstField(panel);
       current = panel.dataset.open || current;
       markCurrent();
     } else if (swappedPanel && focusPanel) {
