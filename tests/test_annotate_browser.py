@@ -238,12 +238,23 @@ def test_typing_in_the_first_field_replaces_a_suggested_value(logged_in_page, an
     assert Annotation.objects.get().claimant == "The Minister of Trade"
 
 
+def open_with_an_unprocessed_panel_form(page, article, annotation):
+    """The annotation's panel, its attributes form replaced by a copy htmx has never
+    processed: the form as it is in the moment between a panel's swap and htmx taking it
+    over. `window.sameDocument` is true until the page reloads."""
+    page.goto(f"/articles/{article.pk}/?a={annotation.pk}")
+    expect(page.locator("#panel")).to_have_attribute("data-open", str(annotation.pk))
+    page.evaluate("""() => {
+      window.sameDocument = true;
+      const form = document.querySelector("#panel form.attributes-form");
+      form.outerHTML = form.outerHTML;
+    }""")
+
+
 def test_a_form_submitted_before_htmx_takes_it_over_is_still_sent_by_htmx(
     logged_in_page, annotator
 ):
-    # A panel form submitted in the moment between its swap and htmx processing it would
-    # be posted natively: the page would reload and the panel lose its notice. The copy
-    # made here is a form htmx has never processed, as in that moment.
+    # Posted natively, the page would reload and the panel lose its notice.
     body = "The minister said exports rose sharply.\n\nMore later."
     article = ArticleFactory(body=body)
     start = body.index("exports rose")
@@ -252,13 +263,7 @@ def test_a_form_submitted_before_htmx_takes_it_over_is_still_sent_by_htmx(
         exact="exports rose",
     )  # fmt: skip
     page = logged_in_page(annotator)
-    page.goto(f"/articles/{article.pk}/?a={claim.pk}")
-    expect(page.locator("#panel")).to_have_attribute("data-open", str(claim.pk))
-    page.evaluate("""() => {
-      window.sameDocument = true;
-      const form = document.querySelector("#panel form.attributes-form");
-      form.outerHTML = form.outerHTML;
-    }""")
+    open_with_an_unprocessed_panel_form(page, article, claim)
 
     page.locator("#id_claimant").fill("The Minister of Trade")
     page.locator("#id_claimant").press("Enter")
@@ -267,6 +272,31 @@ def test_a_form_submitted_before_htmx_takes_it_over_is_still_sent_by_htmx(
     assert page.evaluate("window.sameDocument") is True
     claim.refresh_from_db()
     assert claim.claimant == "The Minister of Trade"
+    assert claim.state == State.DRAFT
+
+
+def test_a_second_button_of_a_form_htmx_has_not_taken_over_keeps_its_action(
+    logged_in_page, annotator
+):
+    # "Submit for review" shares the attributes form with Save, with an action of its own
+    # (formaction): handed to htmx, the form must still go there, not to Save's.
+    body = "The minister said exports rose sharply.\n\nMore later."
+    article = ArticleFactory(body=body)
+    start = body.index("exports rose")
+    claim = workflow.annotation_create(
+        article=article, author=annotator, kind=Kind.CLAIM, start=start, end=start + 12,
+        exact="exports rose",
+    )  # fmt: skip
+    page = logged_in_page(annotator)
+    open_with_an_unprocessed_panel_form(page, article, claim)
+
+    page.locator("#submit-open").focus()
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#panel")).to_contain_text("Submitted for review.")
+    assert page.evaluate("window.sameDocument") is True
+    claim.refresh_from_db()
+    assert claim.state == State.SUBMITTED
 
 
 def test_j_k_enter_and_delete_withdraw_after_confirmation(logged_in_page, annotator):

@@ -32,7 +32,12 @@ document.addEventListener("submit", (event) => {
   window.setTimeout(() => {
     try {
       window.htmx.process(form);
-      if (form.isConnected) form.requestSubmit(submitter && submitter.form === form ? submitter : null);
+      if (!form.isConnected) return;
+      const button = submitter && submitter.form === form ? submitter : null;
+      // htmx learns which button sends a form (its formaction) from the focus and clicks it
+      // has seen since it took the form over: none yet.
+      if (button) button.dispatchEvent(new FocusEvent("focusin", { bubbles: true }));
+      form.requestSubmit(button);
     } finally {
       handedToHtmx.delete(form);
     }
