@@ -238,23 +238,11 @@ def test_typing_in_the_first_field_replaces_a_suggested_value(logged_in_page, an
     assert Annotation.objects.get().claimant == "The Minister of Trade"
 
 
-def open_with_an_unprocessed_panel_form(page, article, annotation):
-    """The annotation's panel, its attributes form replaced by a copy htmx has never
-    processed: the form as it is in the moment between a panel's swap and htmx taking it
-    over. `window.sameDocument` is true until the page reloads."""
-    page.goto(f"/articles/{article.pk}/?a={annotation.pk}")
-    expect(page.locator("#panel")).to_have_attribute("data-open", str(annotation.pk))
-    page.evaluate("""() => {
-      window.sameDocument = true;
-      const form = document.querySelector("#panel form.attributes-form");
-      form.outerHTML = form.outerHTML;
-    }""")
-
-
-def test_a_form_submitted_before_htmx_takes_it_over_is_still_sent_by_htmx(
-    logged_in_page, annotator
-):
-    # Posted natively, the page would reload and the panel lose its notice.
+def draft_with_an_unprocessed_panel_form(logged_in_page, annotator):
+    """(page, claim): the annotator's draft claim open in its panel, the attributes form
+    replaced by a copy htmx has never processed, as the form is in the moment between a
+    panel's swap and htmx taking it over. `window.sameDocument` is true until the page
+    reloads (a form the browser posts itself reloads it, and the panel's notice is lost)."""
     body = "The minister said exports rose sharply.\n\nMore later."
     article = ArticleFactory(body=body)
     start = body.index("exports rose")
@@ -263,7 +251,20 @@ def test_a_form_submitted_before_htmx_takes_it_over_is_still_sent_by_htmx(
         exact="exports rose",
     )  # fmt: skip
     page = logged_in_page(annotator)
-    open_with_an_unprocessed_panel_form(page, article, claim)
+    page.goto(f"/articles/{article.pk}/?a={claim.pk}")
+    expect(page.locator("#panel")).to_have_attribute("data-open", str(claim.pk))
+    page.evaluate("""() => {
+      window.sameDocument = true;
+      const form = document.querySelector("#panel form.attributes-form");
+      form.outerHTML = form.outerHTML;
+    }""")
+    return page, claim
+
+
+def test_a_form_submitted_before_htmx_takes_it_over_is_still_sent_by_htmx(
+    logged_in_page, annotator
+):
+    page, claim = draft_with_an_unprocessed_panel_form(logged_in_page, annotator)
 
     page.locator("#id_claimant").fill("The Minister of Trade")
     page.locator("#id_claimant").press("Enter")
@@ -280,15 +281,7 @@ def test_a_second_button_of_a_form_htmx_has_not_taken_over_keeps_its_action(
 ):
     # "Submit for review" shares the attributes form with Save, with an action of its own
     # (formaction): handed to htmx, the form must still go there, not to Save's.
-    body = "The minister said exports rose sharply.\n\nMore later."
-    article = ArticleFactory(body=body)
-    start = body.index("exports rose")
-    claim = workflow.annotation_create(
-        article=article, author=annotator, kind=Kind.CLAIM, start=start, end=start + 12,
-        exact="exports rose",
-    )  # fmt: skip
-    page = logged_in_page(annotator)
-    open_with_an_unprocessed_panel_form(page, article, claim)
+    page, claim = draft_with_an_unprocessed_panel_form(logged_in_page, annotator)
 
     page.locator("#submit-open").focus()
     page.keyboard.press("Enter")
