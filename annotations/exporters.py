@@ -117,7 +117,8 @@ _ANNOTATION_COLUMNS = (
     "number_counts", "speaker", "speech_type", "attribution_start", "attribution_end",
     "claimant", "check_worthy",
 )  # fmt: skip
-# The times, already written as the export writes them (`_Rfc3339`).
+# The times, already written as the export writes them (`_Rfc3339`). `verified` is in every
+# format's rows: the next chunk starts after the last one read (`ExportStream.chunks`).
 _TIME_COLUMNS = {"created": "created_at", "modified": "updated_at", "verified": "decided_at"}
 _ENCLOSING_COLUMNS = ("export_speaker", "export_claim_start", "export_claim_end")
 # The proposal an annotation began as (`origin`), read through the same query's outer join:
@@ -1017,6 +1018,9 @@ class ExportFormat:
     needs_claim_group: bool = False
     # ClaimReview lists the articles of each record's claim group (one query per chunk).
     needs_appearances: bool = False
+    # The times a record shows besides `verified` (each is written by the database: a cost
+    # per row, paid only by the formats that show it).
+    times: tuple[str, ...] = ("created",)
 
 
 FORMATS = {
@@ -1050,6 +1054,7 @@ FORMATS = {
         "jsonld",
         w3c_collection,
         origin_columns=_ENGINE_COLUMNS,
+        times=("created", "modified"),
     ),
     "claimreview": ExportFormat(
         "claimreview",
@@ -1062,6 +1067,7 @@ FORMATS = {
         needs_enclosing=True,
         needs_claim_group=True,
         needs_appearances=True,
+        times=(),
     ),
 }
 
@@ -1120,7 +1126,7 @@ class ExportStream:
         columns = _ANNOTATION_COLUMNS + self.format.origin_columns
         if self.format.needs_enclosing:
             columns += _ENCLOSING_COLUMNS
-        times = {name: _Rfc3339(column) for name, column in _TIME_COLUMNS.items()}
+        times = {name: _Rfc3339(_TIME_COLUMNS[name]) for name in (*self.format.times, "verified")}
         texts = {
             name: ExpressionWrapper(F(path), output_field=TextField())
             for name, path in _ORIGIN_JSON.items()
@@ -1130,7 +1136,7 @@ class ExportStream:
         rows = (
             self.queryset()
             .annotate(**times, **texts, **group)
-            .values_list(*columns, *times, *group, "decided_at", named=True)
+            .values_list(*columns, *times, *group, named=True)
         )
         after = None
         while True:
@@ -1143,7 +1149,9 @@ class ExportStream:
             batch = list(page[: self.chunk_size])
             if not batch:
                 return
-            after = (batch[-1].decided_at, batch[-1].id)
+            # The time as written (`_Rfc3339`), read back: exact to the microsecond, and
+            # no column of datetimes to load for the one that is needed.
+            after = (datetime.fromisoformat(batch[-1].verified), batch[-1].id)
             ids = [row.id for row in batch]
             verdicts = _verdicts(ids)
             exported = [row for row in batch if row.id in verdicts]

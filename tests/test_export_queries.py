@@ -96,15 +96,22 @@ def test_a_source_is_read_once_per_export_however_many_items_cite_it(make_verifi
     assert queries == 4 * 4 + 1 + 1
 
 
-def test_chunks_meeting_at_one_verification_time_lose_and_repeat_nothing(make_verified):
+@pytest.mark.parametrize("whole_second", [False, True])
+def test_chunks_meeting_at_one_verification_time_lose_and_repeat_nothing(
+    make_verified, whole_second
+):
     """Chunks follow each other by (decided_at, id): records verified at the same instant
-    across a chunk boundary come once each, in id order."""
+    across a chunk boundary come once each, in id order. The next chunk starts from the
+    time as the export wrote it, microseconds included, also when they are zero (SQLite
+    then stores none)."""
     import json
 
     from annotations.models import Annotation
 
     made = make_verified(7)
     same = made[0].decided_at
+    if whole_second:
+        same = same.replace(microsecond=0)
     Annotation.objects.filter(pk__in=[annotation.pk for annotation in made[2:6]]).update(
         decided_at=same
     )
