@@ -238,6 +238,34 @@ def test_typing_in_the_first_field_replaces_a_suggested_value(logged_in_page, an
     assert Annotation.objects.get().claimant == "The Minister of Trade"
 
 
+def test_on_a_short_screen_the_open_panel_shows_whole_with_its_first_field_in_view(
+    logged_in_page, annotator
+):
+    # A laptop's window: the create box, the proposals and the list leave the panel little
+    # room; the panel keeps its height and the side column scrolls instead.
+    paragraphs = [f"Paragraph {n}: officials met again and said little." for n in range(40)]
+    paragraphs.append("Officials said nearly 40 million units of supplies were sent.")
+    article = ArticleFactory(body="\n\n".join(paragraphs))
+    page = logged_in_page(annotator, viewport={"width": 1280, "height": 600})
+    open_article(page, article)
+
+    page.get_by_text("nearly 40 million units").scroll_into_view_if_needed()
+    drag_select(page, "40 million")
+    page.keyboard.press("n")
+    field = page.locator("#id_number_value")
+    expect(field).to_be_focused()
+
+    shown = page.evaluate("""() => {
+      const panel = document.getElementById("panel");
+      const field = document.activeElement.getBoundingClientRect();
+      return {
+        whole: panel.scrollHeight <= panel.clientHeight + 1,
+        fieldInView: field.top >= 0 && field.bottom <= window.innerHeight,
+      };
+    }""")
+    assert shown == {"whole": True, "fieldInView": True}
+
+
 def draft_with_an_unprocessed_panel_form(logged_in_page, annotator):
     """(page, claim): the annotator's draft claim open in its panel, the attributes form
     replaced by a copy htmx has never processed, as the form is in the moment between a
