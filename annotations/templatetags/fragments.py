@@ -1,32 +1,9 @@
-"""Tags of the annotate screen, whose fragments are rendered with every span created.
-
-`{% csrf_field %}`: `{% csrf_token %}`, masked once per request. The side panel holds a
-dozen forms and each `{% csrf_token %}` masked the token anew (random characters from the
-kernel, one call each): about a twentieth of a span create's CPU. Every form of a fragment
-keeps its field all the same: a form the browser submits before htmx has taken it over
-(Enter pressed the moment the panel is swapped in) is posted natively, and only the field
-lets it through the CSRF check.
-"""
+"""Tags of the annotate screen, whose fragments are rendered with every span created."""
 
 from django import template
-from django.template.defaulttags import CsrfTokenNode
 from django.urls import get_script_prefix, reverse
 
 register = template.Library()
-
-_CSRF_TOKEN = CsrfTokenNode()
-
-
-@register.simple_tag(takes_context=True)
-def csrf_field(context) -> str:
-    request = context.get("request")
-    if request is None:
-        return _CSRF_TOKEN.render(context)
-    field = getattr(request, "_csrf_field_html", None)
-    if field is None:
-        field = request._csrf_field_html = _CSRF_TOKEN.render(context)
-    return field
-
 
 # URL name and number of ids -> the URL's text around each id, made once per process.
 _URL_PARTS: dict[tuple[str, str, int], list[str]] = {}
