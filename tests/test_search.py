@@ -243,3 +243,47 @@ def test_results_take_a_fixed_number_of_queries(
     many = page()
     assert many.content.decode().count('class="hit"') == 40  # a page of each section
     assert few.content.decode().count('class="hit"') == 2
+
+
+def test_an_edited_title_and_speaker_are_found_by_their_new_words(trade):
+    quote = AnnotationFactory(
+        article=trade, kind=Kind.QUOTATION, phrase="officials said", speaker="Wang Yi"
+    )
+    trade.title = "Shipping figures for 2024"
+    trade.save(update_fields=["title"])
+    type(quote).objects.filter(pk=quote.pk).update(speaker="Li Qiang")
+    assert titles(search(parse_query("shipping"))) == ["Shipping figures for 2024"]
+    assert titles(search(parse_query("trade"))) == []
+    assert exacts(search(parse_query("Qiang"))) == [quote.exact]
+    assert exacts(search(parse_query("Wang"))) == []
+
+
+@pytest.mark.postgres
+def test_a_version_bump_leaves_the_search_vectors_alone(trade, annotator):
+    """Every annotation write bumps its article's version: that must not recompute the
+    article's vector over the whole body (migration 0017), nor an annotation's state
+    change the vector of its text. A vector set by hand shows whether it was recomputed."""
+    from django.db import connection
+
+    created = workflow.annotation_create(
+        article=trade, author=annotator, kind=Kind.CLAIM, start=0, end=12, exact="Exports rose"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE annotations_article SET search_vector = 'marker' WHERE id = %s",
+                       [trade.pk])  # fmt: skip
+        cursor.execute("UPDATE annotations_annotation SET search_vector = 'marker' WHERE id = %s",
+                       [created.pk])  # fmt: skip
+    workflow.annotation_create(
+        article=trade, author=annotator, kind=Kind.NUMBER, start=20, end=30, exact=trade.body[20:30]
+    )
+    workflow.annotation_submit(annotation_id=created.pk, user=annotator, version=created.version)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT search_vector::text FROM annotations_article WHERE id = %s",
+                       [trade.pk])  # fmt: skip
+        assert cursor.fetchone() == ("'marker'",)
+        cursor.execute("SELECT search_vector::text FROM annotations_annotation WHERE id = %s",
+                       [created.pk])  # fmt: skip
+        assert cursor.fetchone() == ("'marker'",)
+    trade.title = "Shipping figures"
+    trade.save(update_fields=["title"])
+    assert titles(search(parse_query("shipping"))) == ["Shipping figures"]
