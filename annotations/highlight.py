@@ -21,7 +21,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from django.db.models import FilteredRelation, Q
+from django.db.models import FilteredRelation, Q, Subquery
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -215,8 +215,10 @@ def screen_changes(
     """
     annotations = article.annotations.all() if annotations is None else annotations
     spans = annotations.filter(~Q(state=State.WITHDRAWN) | Q(changed_version__gt=since))
-    fields = [*BodySpan._fields[:-1], "article__annotations_version"]
-    rows = [BodySpan(*row) for row in spans.values_list(*fields)]
+    # The version as a scalar subquery: read once by the statement, in its snapshot (a
+    # join would look the article up again for every span row).
+    at = Subquery(Article.objects.filter(pk=article.pk).values("annotations_version"))
+    rows = [BodySpan(*row) for row in spans.annotate(at=at).values_list(*BodySpan._fields)]
     article.annotations_version = rows[0].at if rows else _current_version(article)
     changed = [span for span in rows if span.changed_version > since]
     live = [span for span in rows if span.state != State.WITHDRAWN]
