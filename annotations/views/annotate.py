@@ -157,9 +157,12 @@ def panel_context(user, annotation: Annotation | None, *, form=None, error="", n
         return context
     # The latest review (outcome, verdict, reason) shows in the panel: one query.
     # Under double review a sealed first decision shows only to its reviewer.
-    reviews = Review.objects.none() if created else Review.objects.visible_to(user)
-    reviews = reviews.select_related("reviewer")
-    prefetch_related_objects([annotation], Prefetch("reviews", reviews))
+    if created:
+        # Nothing to read: the panel's review list is empty without a prefetch's work.
+        annotation._prefetched_objects_cache = {"reviews": Review.objects.none()}
+    else:
+        reviews = Review.objects.visible_to(user).select_related("reviewer")
+        prefetch_related_objects([annotation], Prefetch("reviews", reviews))
     can_edit = policy.allows(user, Action.EDIT_ANNOTATION, annotation)
     if can_edit and form is None:
         form = attributes_form(annotation)
