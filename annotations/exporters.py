@@ -41,18 +41,20 @@ import hashlib
 import hmac
 import re
 from bisect import bisect_left
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import partial
 from operator import itemgetter
 from typing import NamedTuple
 from urllib.parse import urlencode, urlsplit
 
 import orjson
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
     Case,
@@ -456,13 +458,35 @@ class _AnyOf(Lookup):
         return f"{lhs} IN ({', '.join(['%s'] * len(ids))})", (*params, *ids)
 
 
+def _fetch(rows: QuerySet) -> list:
+    """The rows of a values_list() query, all fetched at once, as the ORM would return them.
+
+    The ORM's own iteration fetches 100 rows at a time, copies every row into a new tuple
+    and resumes a generator per row: for an export's 100,000 annotations that was a
+    quarter of the reading thread's time spent on rows already loaded. Django's converters
+    for the selected columns still apply (SQLite returns dates as text and booleans as
+    integers); on PostgreSQL the columns an export reads need none, and rows are the
+    driver's tuples as they come.
+    """
+    compiler = rows.query.get_compiler(rows.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return []
+    with compiler.connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    converters = compiler.get_converters([column[0] for column in compiler.select])
+    return list(compiler.apply_converters(fetched, converters)) if converters else fetched
+
+
 def _articles(article_ids: set[int]) -> dict[int, _ArticleData]:
     rows = (
         Article.objects.filter(_AnyOf(F("id"), article_ids))
         .order_by()
         .values_list(*_ARTICLE_COLUMNS)
     )
-    return {row[0]: _ArticleData(row) for row in rows}
+    return {row[0]: _ArticleData(row) for row in _fetch(rows)}
 
 
 def _verdicts(annotation_ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -477,7 +501,9 @@ def _verdicts(annotation_ids: list[int]) -> dict[int, tuple[str, str]]:
         .order_by("annotation_id", "created_at", "id")
         .values_list("annotation_id", "verdict", "rationale")
     )
-    return {annotation_id: (verdict, rationale) for annotation_id, verdict, rationale in reviews}
+    return {
+        annotation_id: (verdict, rationale) for annotation_id, verdict, rationale in _fetch(reviews)
+    }
 
 
 def _evidence(annotation_ids: list[int], context) -> "_Evidence":
@@ -487,7 +513,7 @@ def _evidence(annotation_ids: list[int], context) -> "_Evidence":
     research export's time. A source serves many items: it is read and serialised once
     per export (`_ExportContext.sources_for`), not joined to every evidence row.
     """
-    rows = list(
+    rows = _fetch(
         Evidence.objects.live()
         .filter(_AnyOf(F("annotation_id"), annotation_ids))
         .order_by("annotation_id", "created_at", "id")
@@ -545,7 +571,7 @@ def _appearances(group_ids: set[int], context) -> dict[int, list[tuple[int, dict
         .distinct()
     )
     by_group = defaultdict(list)
-    for group_id, article_id, title, url, publisher, published in rows:
+    for group_id, article_id, title, url, publisher, published in _fetch(rows):
         order = (published is None, published or date.min, article_id)
         work = _creative_work(article_id, title, url, publisher, published, context)
         by_group[group_id].append((order, article_id, work))
@@ -627,7 +653,7 @@ class _ExportContext:
             missing = source_ids
         if missing:
             rows = Source.objects.filter(_AnyOf(F("id"), missing)).values_list(*_SOURCE_COLUMNS)
-            for row in rows:
+            for row in _fetch(rows):
                 self._sources[row[0]] = orjson.Fragment(_dumps(_source_object(row)))
         return self._sources
 
@@ -1136,8 +1162,10 @@ class ExportStream:
         rows = (
             self.queryset()
             .annotate(**times, **texts, **group)
-            .values_list(*columns, *times, *group, named=True)
+            .values_list(*columns, *times, *group)
         )
+        # Rows with names (`row.kind`), as values_list(named=True) makes them.
+        named = partial(tuple.__new__, namedtuple("Row", (*columns, *times, *group)))
         after = None
         while True:
             page = rows
@@ -1146,7 +1174,7 @@ class ExportStream:
                 # decided_at >= …: the index range starts there, instead of at the start.
                 later = Q(decided_at__gt=decided_at) | Q(decided_at=decided_at, pk__gt=pk)
                 page = rows.filter(later, decided_at__gte=decided_at)
-            batch = list(page[: self.chunk_size])
+            batch = list(map(named, _fetch(page[: self.chunk_size])))
             if not batch:
                 return
             # The time as written (`_Rfc3339`), read back: exact to the microsecond, and
