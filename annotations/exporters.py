@@ -386,7 +386,7 @@ class _ArticleData:
     the serialised `article` object of the research format and the positions of its
     astral characters (for UTF-16 offsets)."""
 
-    __slots__ = ("id", "title", "body", "publisher", "url", "published", "research", "_astral")
+    __slots__ = ("id", "title", "body", "publisher", "url", "published", "research", "astral")
 
     def __init__(self, row):
         self.id, self.title, self.body, checksum, self.publisher, self.url = row[:6]
@@ -404,16 +404,15 @@ class _ArticleData:
                 }
             )
         )
-        self._astral = None
+        # Every article of a chunk has records there: found now, not when first needed.
+        self.astral = [match.start() for match in _ASTRAL.finditer(self.body)]
 
     def utf16(self, index: int) -> int:
         """Code-point index -> UTF-16 index: one more per astral character before it.
 
         Same answer as text.utf16_offset, without rescanning the body for every span.
         """
-        if self._astral is None:
-            self._astral = [match.start() for match in _ASTRAL.finditer(self.body)]
-        return index + bisect_left(self._astral, index) if self._astral else index
+        return index + bisect_left(self.astral, index) if self.astral else index
 
     def span(self, start: int, end: int) -> dict:
         return {
@@ -734,13 +733,13 @@ def _origin(row, context: _ExportContext) -> dict | None:
 def research_record(row, chunk: _Chunk, context: _ExportContext) -> dict:
     """One record of the v1 research format (docs/export.md explains every field).
 
-    Written out rather than from helpers (the span, `_text_or_none` as `or None`): this
-    runs once per record, and the calls were a third of its time.
+    Written out rather than from helpers (the span and its UTF-16 offsets, `_text_or_none`
+    as `or None`): this runs once per record, and the calls were a third of its time.
     """
     article = chunk.articles[row.article_id]
     verdict, rationale = chunk.verdicts[row.id]
     start, end = row.start, row.end
-    utf16 = article.utf16
+    astral = article.astral  # _ArticleData.utf16, inline
     pseudonym = context.pseudonym
     return {
         "id": row.id,
@@ -749,8 +748,8 @@ def research_record(row, chunk: _Chunk, context: _ExportContext) -> dict:
         "span": {
             "start": start,
             "end": end,
-            "start_utf16": utf16(start),
-            "end_utf16": utf16(end),
+            "start_utf16": start + bisect_left(astral, start) if astral else start,
+            "end_utf16": end + bisect_left(astral, end) if astral else end,
             "exact": row.exact,
             "prefix": row.prefix,
             "suffix": row.suffix,
@@ -963,8 +962,13 @@ def json_lines(chunks: Iterable[_Chunk], context: _ExportContext, **_) -> Iterat
     count = 0
     for chunk in chunks:
         if chunk.rows:
-            records = (research_record(row, chunk, context) for row in chunk.rows)
-            block = _block(records, separator=b"", option=orjson.OPT_APPEND_NEWLINE)
+            # `_block`, written out for lines: no separator to put between records, and no
+            # generator to resume for each of them.
+            block = bytearray()
+            for row in chunk.rows:
+                record = research_record(row, chunk, context)
+                block += orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+            block = bytes(block)
             digest.update(block)
             count += len(chunk.rows)
             yield block
