@@ -112,13 +112,21 @@ END_OF_EXPORT = "end_of_export"
 # Characters outside the Basic Multilingual Plane: each is two UTF-16 code units.
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
-# Only the columns a record uses, as plain rows.
+# Only the columns a record uses, as plain rows: the research format shows every attribute.
 _ANNOTATION_COLUMNS = (
     "id", "article_id", "kind", "start", "end", "exact", "prefix", "suffix", "author_id",
     "reviewer_id", "number_value", "number_unit", "number_scale", "number_qualifier",
     "number_counts", "speaker", "speech_type", "attribution_start", "attribution_end",
     "claimant", "check_worthy",
 )  # fmt: skip
+# W3C shows the span and who made and verified it, no attributes; ClaimReview the claim's
+# words and its claimant. Each column loaded is a cost per row (a value for the driver to
+# convert), so a format reads only its own.
+_W3C_COLUMNS = (
+    "id", "article_id", "kind", "start", "end", "exact", "prefix", "suffix", "author_id",
+    "reviewer_id",
+)  # fmt: skip
+_CLAIMREVIEW_COLUMNS = ("id", "article_id", "kind", "start", "end", "exact", "claimant")
 # The times, already written as the export writes them (`_Rfc3339`). `verified` is in every
 # format's rows: the next chunk starts after the last one read (`ExportStream.chunks`).
 _TIME_COLUMNS = {"created": "created_at", "modified": "updated_at", "verified": "decided_at"}
@@ -668,8 +676,10 @@ class _ExportContext:
 
 # ---- One annotation, three shapes ----
 #
-# `row` is a plain row of _ANNOTATION_COLUMNS (plus _ENCLOSING_COLUMNS for ClaimReview, and
-# `claim_group` for the research format and ClaimReview);
+# `row` is a plain row of its format's columns (`ExportFormat.columns`: _ANNOTATION_COLUMNS,
+# _W3C_COLUMNS or _CLAIMREVIEW_COLUMNS), its origin columns and times (plus
+# _ENCLOSING_COLUMNS for ClaimReview, and `claim_group` for the research format and
+# ClaimReview);
 # `chunk` holds its article, verdict, evidence and its group's appearances.
 
 
@@ -1037,6 +1047,8 @@ class ExportFormat:
     extension: str
     writer: Callable[..., Iterator[bytes]]
     kinds: tuple[str, ...] = tuple(Kind.values)
+    # The annotation's own columns a record shows.
+    columns: tuple[str, ...] = _ANNOTATION_COLUMNS
     # Only the research format lists evidence; the others skip that query per chunk.
     needs_evidence: bool = False
     # ClaimReview names the speaker of an enclosing quotation as the claim's author, and
@@ -1083,6 +1095,7 @@ FORMATS = {
         'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"',
         "jsonld",
         w3c_collection,
+        columns=_W3C_COLUMNS,
         origin_columns=_ENGINE_COLUMNS,
         times=("created", "modified"),
     ),
@@ -1094,6 +1107,7 @@ FORMATS = {
         "jsonld",
         claim_reviews,
         kinds=(Kind.CLAIM, Kind.NUMBER),
+        columns=_CLAIMREVIEW_COLUMNS,
         needs_enclosing=True,
         needs_claim_group=True,
         needs_appearances=True,
@@ -1153,7 +1167,7 @@ class ExportStream:
         reading thread (`_ReadAhead`) cannot hide. A record verified while the export runs
         is exported if its place in that order is still ahead.
         """
-        columns = _ANNOTATION_COLUMNS + self.format.origin_columns
+        columns = self.format.columns + self.format.origin_columns
         if self.format.needs_enclosing:
             columns += _ENCLOSING_COLUMNS
         times = {name: _Rfc3339(_TIME_COLUMNS[name]) for name in (*self.format.times, "verified")}
