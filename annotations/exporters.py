@@ -47,7 +47,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import partial
+from functools import cached_property, partial
 from operator import itemgetter
 from typing import NamedTuple
 from urllib.parse import urlencode, urlsplit
@@ -433,16 +433,51 @@ class _ArticleData:
 
 class _Chunk:
     """Up to CHUNK_SIZE annotation rows with their articles, verdicts, evidence and, for
-    ClaimReview, the articles their claim groups appear in."""
+    ClaimReview, the articles their claim groups appear in.
+
+    The reading thread hands over the rows as the database returned them; they become
+    what the records use (named rows, verdicts and articles by id) when the writing thread
+    first asks. The reading thread is the one an export waits for (its Python, then the
+    database, for every chunk) while the writing thread has time to spare, and only one of
+    them runs Python at a time.
+    """
 
     def __init__(
-        self, rows: list, articles: dict, verdicts: dict, evidence: dict, appearances: dict
+        self,
+        rows: list[tuple],
+        row_type: type,
+        articles: list[tuple],
+        verdicts: list[tuple],
+        evidence: "_Evidence | dict",
+        appearances: dict,
     ):
-        self.rows = rows
-        self.articles = articles
-        self.verdicts = verdicts
+        self._rows, self._row_type = rows, row_type
+        self._article_rows, self._verdict_rows = articles, verdicts
         self.evidence = evidence
         self.appearances = appearances
+
+    @cached_property
+    def rows(self) -> list:
+        """The rows with names (`row.kind`), as values_list(named=True) makes them."""
+        rows = list(map(partial(tuple.__new__, self._row_type), self._rows))
+        self._rows = None
+        return rows
+
+    @cached_property
+    def verdicts(self) -> dict[int, tuple[str, str]]:
+        """Each annotation's verdict and rationale (`_verdict_rows`): the last read wins."""
+        verdicts = {
+            annotation_id: (verdict, rationale)
+            for annotation_id, verdict, rationale in self._verdict_rows
+        }
+        self._verdict_rows = None
+        return verdicts
+
+    @cached_property
+    def articles(self) -> dict[int, _ArticleData]:
+        articles = {row[0]: _ArticleData(row) for row in self._article_rows}  # `_articles`
+        self._article_rows = None
+        return articles
 
 
 class _AnyOf(Lookup):
@@ -487,20 +522,26 @@ def _fetch(rows: QuerySet) -> list:
     return list(compiler.apply_converters(fetched, converters)) if converters else fetched
 
 
-def _articles(article_ids: set[int]) -> dict[int, _ArticleData]:
+def _article_rows(article_ids: set[int]) -> list[tuple]:
     rows = (
         Article.objects.filter(_AnyOf(F("id"), article_ids))
         .order_by()
         .values_list(*_ARTICLE_COLUMNS)
     )
-    return {row[0]: _ArticleData(row) for row in _fetch(rows)}
+    return _fetch(rows)
 
 
-def _verdicts(annotation_ids: list[int]) -> dict[int, tuple[str, str]]:
-    """Each annotation's verdict and rationale from its latest verifying review.
+def _articles(article_ids: set[int]) -> dict[int, _ArticleData]:
+    """The articles by id, ready for their records (`_ArticleData`)."""
+    return {row[0]: _ArticleData(row) for row in _article_rows(article_ids)}
 
-    Read in ascending order, so the last one read per annotation wins. An annotation
-    without a verifying review (which the workflow never leaves) has none, and is skipped.
+
+def _verdict_rows(annotation_ids: list[int]) -> list[tuple]:
+    """Each annotation's verdict and rationale from its verifying reviews, the latest last
+    (the latest decides: `_Chunk.verdicts`).
+
+    An annotation without a verifying review (which the workflow never leaves) has none,
+    and is skipped.
     """
     reviews = (
         Review.objects.filter(_AnyOf(F("annotation_id"), annotation_ids))
@@ -508,9 +549,7 @@ def _verdicts(annotation_ids: list[int]) -> dict[int, tuple[str, str]]:
         .order_by("annotation_id", "created_at", "id")
         .values_list("annotation_id", "verdict", "rationale")
     )
-    return {
-        annotation_id: (verdict, rationale) for annotation_id, verdict, rationale in _fetch(reviews)
-    }
+    return _fetch(reviews)
 
 
 def _evidence(annotation_ids: list[int], context) -> "_Evidence":
@@ -1182,8 +1221,11 @@ class ExportStream:
             .annotate(**times, **texts, **group)
             .values_list(*columns, *times, *group)
         )
-        # Rows with names (`row.kind`), as values_list(named=True) makes them.
-        named = partial(tuple.__new__, namedtuple("Row", (*columns, *times, *group)))
+        names = (*columns, *times, *group)
+        row_type = namedtuple("Row", names)
+        # The rows are plain tuples here: their names are given in the writing thread.
+        verified_at, article_at = names.index("verified"), names.index("article_id")
+        group_at = names.index("claim_group") if group else None
         after = None
         while True:
             page = rows
@@ -1192,23 +1234,24 @@ class ExportStream:
                 # decided_at >= …: the index range starts there, instead of at the start.
                 later = Q(decided_at__gt=decided_at) | Q(decided_at=decided_at, pk__gt=pk)
                 page = rows.filter(later, decided_at__gte=decided_at)
-            batch = list(map(named, _fetch(page[: self.chunk_size])))
+            batch = _fetch(page[: self.chunk_size])
             if not batch:
                 return
             # The time as written (`_Rfc3339`), read back: exact to the microsecond, and
-            # no column of datetimes to load for the one that is needed.
-            after = (datetime.fromisoformat(batch[-1].verified), batch[-1].id)
-            ids = [row.id for row in batch]
-            verdicts = _verdicts(ids)
-            exported = [row for row in batch if row.id in verdicts]
+            # no column of datetimes to load for the one that is needed. The id is first.
+            after = (datetime.fromisoformat(batch[-1][verified_at]), batch[-1][0])
+            ids = [row[0] for row in batch]
+            verdicts = _verdict_rows(ids)
+            with_verdict = {row[0] for row in verdicts}
+            exported = [row for row in batch if row[0] in with_verdict]
             if exported:
-                articles = _articles({row.article_id for row in exported})
+                articles = _article_rows({row[article_at] for row in exported})
                 evidence = _evidence(ids, context) if self.format.needs_evidence else {}
                 appearances = {}
                 if self.format.needs_appearances:
-                    group_ids = {row.claim_group for row in exported} - {None}
+                    group_ids = {row[group_at] for row in exported} - {None}
                     appearances = _appearances(group_ids, context) if group_ids else {}
-                yield _Chunk(exported, articles, verdicts, evidence, appearances)
+                yield _Chunk(exported, row_type, articles, verdicts, evidence, appearances)
             if len(batch) < self.chunk_size:
                 return
 
