@@ -501,14 +501,14 @@ class _AnyOf(Lookup):
 
 
 def _fetch(rows: QuerySet) -> list:
-    """The rows of a values_list() query, all fetched at once, as the ORM would return them.
+    """The rows of a values_list() query, all fetched at once, with the ORM's values.
 
     The ORM's own iteration fetches 100 rows at a time, copies every row into a new tuple
-    and resumes a generator per row: for an export's 100,000 annotations that was a
-    quarter of the reading thread's time spent on rows already loaded. Django's converters
+    and resumes a generator per row: at 100,000 records on PostgreSQL that was about a
+    sixth of the reading thread's CPU, spent on rows already loaded. Django's converters
     for the selected columns still apply (SQLite returns dates as text and booleans as
-    integers); on PostgreSQL the columns an export reads need none, and rows are the
-    driver's tuples as they come.
+    integers; such rows come back as lists); on PostgreSQL the columns an export reads
+    need none, and rows are the driver's tuples as they come.
     """
     compiler = rows.query.get_compiler(rows.db)
     try:
@@ -518,7 +518,10 @@ def _fetch(rows: QuerySet) -> list:
     with compiler.connection.cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
-    converters = compiler.get_converters([column[0] for column in compiler.select])
+    columns = compiler.select[: compiler.col_count]
+    if compiler.has_extra_select:  # ordered by what is not selected, with distinct()
+        fetched = [row[: compiler.col_count] for row in fetched]
+    converters = compiler.get_converters([column[0] for column in columns])
     return list(compiler.apply_converters(fetched, converters)) if converters else fetched
 
 
