@@ -6,10 +6,12 @@ Web Annotation JSON-LD (an AnnotationCollection) and schema.org ClaimReview JSON
 
 Everything here is a pure function of a QuerySet and the settings it reads (base URL,
 pseudonym key, ClaimReview author): the HTTP endpoint and the management command only
-write what `stream_export` yields. Annotations are read as plain rows (tuples, never
-model instances), a chunk at a time (one query for the rows after the last one read), in a
+write what `stream_export` yields. Annotations are read as plain rows (the driver's
+tuples, fetched at once: `_fetch`; never model instances), only the columns their format
+shows, a chunk at a time (one query for the rows after the last one read), in a
 deterministic order (verification time, then id); the next chunk is read in a second
-thread while one is written (`_ReadAhead`). What the chunk's records share is
+thread while one is written (`_ReadAhead`), and the writing thread makes the rows into
+what records use (`_Chunk`). What the chunk's records share is
 fetched once per chunk, one query each: the articles (with their UTF-16 offset tables
 and their serialised `article` object), the latest verdicts and, for the research format,
 the evidence. An export costs a constant number of queries per chunk and its memory does
