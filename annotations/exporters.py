@@ -6,10 +6,12 @@ Web Annotation JSON-LD (an AnnotationCollection) and schema.org ClaimReview JSON
 
 Everything here is a pure function of a QuerySet and the settings it reads (base URL,
 pseudonym key, ClaimReview author): the HTTP endpoint and the management command only
-write what `stream_export` yields. Annotations are read as plain rows (tuples, never
-model instances), a chunk at a time (one query for the rows after the last one read), in a
+write what `stream_export` yields. Annotations are read as plain rows (the driver's
+tuples, fetched at once: `_fetch`; never model instances), only the columns their format
+shows, a chunk at a time (one query for the rows after the last one read), in a
 deterministic order (verification time, then id); the next chunk is read in a second
-thread while one is written (`_ReadAhead`). What the chunk's records share is
+thread while one is written (`_ReadAhead`), and the writing thread makes the rows into
+what records use (`_Chunk`). What the chunk's records share is
 fetched once per chunk, one query each: the articles (with their UTF-16 offset tables
 and their serialised `article` object), the latest verdicts and, for the research format,
 the evidence. An export costs a constant number of queries per chunk and its memory does
@@ -41,18 +43,20 @@ import hashlib
 import hmac
 import re
 from bisect import bisect_left
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cached_property, partial
 from operator import itemgetter
 from typing import NamedTuple
 from urllib.parse import urlencode, urlsplit
 
 import orjson
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
     Case,
@@ -110,13 +114,21 @@ END_OF_EXPORT = "end_of_export"
 # Characters outside the Basic Multilingual Plane: each is two UTF-16 code units.
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
-# Only the columns a record uses, as plain rows.
+# Only the columns a record uses, as plain rows: the research format shows every attribute.
 _ANNOTATION_COLUMNS = (
     "id", "article_id", "kind", "start", "end", "exact", "prefix", "suffix", "author_id",
     "reviewer_id", "number_value", "number_unit", "number_scale", "number_qualifier",
     "number_counts", "speaker", "speech_type", "attribution_start", "attribution_end",
     "claimant", "check_worthy",
 )  # fmt: skip
+# W3C shows the span and who made and verified it, no attributes; ClaimReview the claim's
+# words and its claimant. Each column loaded is a cost per row (a value for the driver to
+# convert), so a format reads only its own.
+_W3C_COLUMNS = (
+    "id", "article_id", "kind", "start", "end", "exact", "prefix", "suffix", "author_id",
+    "reviewer_id",
+)  # fmt: skip
+_CLAIMREVIEW_COLUMNS = ("id", "article_id", "kind", "start", "end", "exact", "claimant")
 # The times, already written as the export writes them (`_Rfc3339`). `verified` is in every
 # format's rows: the next chunk starts after the last one read (`ExportStream.chunks`).
 _TIME_COLUMNS = {"created": "created_at", "modified": "updated_at", "verified": "decided_at"}
@@ -384,7 +396,7 @@ class _ArticleData:
     the serialised `article` object of the research format and the positions of its
     astral characters (for UTF-16 offsets)."""
 
-    __slots__ = ("id", "title", "body", "publisher", "url", "published", "research", "_astral")
+    __slots__ = ("id", "title", "body", "publisher", "url", "published", "research", "astral")
 
     def __init__(self, row):
         self.id, self.title, self.body, checksum, self.publisher, self.url = row[:6]
@@ -402,16 +414,15 @@ class _ArticleData:
                 }
             )
         )
-        self._astral = None
+        # Every article of a chunk has records there: found now, not when first needed.
+        self.astral = [match.start() for match in _ASTRAL.finditer(self.body)]
 
     def utf16(self, index: int) -> int:
         """Code-point index -> UTF-16 index: one more per astral character before it.
 
         Same answer as text.utf16_offset, without rescanning the body for every span.
         """
-        if self._astral is None:
-            self._astral = [match.start() for match in _ASTRAL.finditer(self.body)]
-        return index + bisect_left(self._astral, index) if self._astral else index
+        return index + bisect_left(self.astral, index) if self.astral else index
 
     def span(self, start: int, end: int) -> dict:
         return {
@@ -424,16 +435,51 @@ class _ArticleData:
 
 class _Chunk:
     """Up to CHUNK_SIZE annotation rows with their articles, verdicts, evidence and, for
-    ClaimReview, the articles their claim groups appear in."""
+    ClaimReview, the articles their claim groups appear in.
+
+    The reading thread hands over the rows as the database returned them; they become
+    what the records use (named rows, verdicts and articles by id) when the writing thread
+    first asks. The reading thread is the one an export waits for (its Python, then the
+    database, for every chunk) while the writing thread has time to spare, and only one of
+    them runs Python at a time.
+    """
 
     def __init__(
-        self, rows: list, articles: dict, verdicts: dict, evidence: dict, appearances: dict
+        self,
+        rows: list[tuple],
+        row_type: type,
+        articles: list[tuple],
+        verdicts: list[tuple],
+        evidence: "_Evidence | dict",
+        appearances: dict,
     ):
-        self.rows = rows
-        self.articles = articles
-        self.verdicts = verdicts
+        self._rows, self._row_type = rows, row_type
+        self._article_rows, self._verdict_rows = articles, verdicts
         self.evidence = evidence
         self.appearances = appearances
+
+    @cached_property
+    def rows(self) -> list:
+        """The rows with names (`row.kind`), as values_list(named=True) makes them."""
+        rows = list(map(partial(tuple.__new__, self._row_type), self._rows))
+        self._rows = None
+        return rows
+
+    @cached_property
+    def verdicts(self) -> dict[int, tuple[str, str]]:
+        """Each annotation's verdict and rationale (`_verdict_rows`): the last read wins."""
+        verdicts = {
+            annotation_id: (verdict, rationale)
+            for annotation_id, verdict, rationale in self._verdict_rows
+        }
+        self._verdict_rows = None
+        return verdicts
+
+    @cached_property
+    def articles(self) -> dict[int, _ArticleData]:
+        articles = {row[0]: _ArticleData(row) for row in self._article_rows}  # `_articles`
+        self._article_rows = None
+        return articles
 
 
 class _AnyOf(Lookup):
@@ -456,20 +502,51 @@ class _AnyOf(Lookup):
         return f"{lhs} IN ({', '.join(['%s'] * len(ids))})", (*params, *ids)
 
 
-def _articles(article_ids: set[int]) -> dict[int, _ArticleData]:
+def _fetch(rows: QuerySet) -> list:
+    """The rows of a values_list() query, all fetched at once, with the ORM's values.
+
+    The ORM's own iteration fetches 100 rows at a time, copies every row into a new tuple
+    and resumes a generator per row: at 100,000 records on PostgreSQL that was about a
+    sixth of the reading thread's CPU, spent on rows already loaded. Django's converters
+    for the selected columns still apply (SQLite returns dates as text and booleans as
+    integers; such rows come back as lists); on PostgreSQL the columns an export reads
+    need none, and rows are the driver's tuples as they come.
+    """
+    compiler = rows.query.get_compiler(rows.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return []
+    with compiler.connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    columns = compiler.select[: compiler.col_count]
+    if compiler.has_extra_select:  # ordered by what is not selected, with distinct()
+        fetched = [row[: compiler.col_count] for row in fetched]
+    converters = compiler.get_converters([column[0] for column in columns])
+    return list(compiler.apply_converters(fetched, converters)) if converters else fetched
+
+
+def _article_rows(article_ids: set[int]) -> list[tuple]:
     rows = (
         Article.objects.filter(_AnyOf(F("id"), article_ids))
         .order_by()
         .values_list(*_ARTICLE_COLUMNS)
     )
-    return {row[0]: _ArticleData(row) for row in rows}
+    return _fetch(rows)
 
 
-def _verdicts(annotation_ids: list[int]) -> dict[int, tuple[str, str]]:
-    """Each annotation's verdict and rationale from its latest verifying review.
+def _articles(article_ids: set[int]) -> dict[int, _ArticleData]:
+    """The articles by id, ready for their records (`_ArticleData`)."""
+    return {row[0]: _ArticleData(row) for row in _article_rows(article_ids)}
 
-    Read in ascending order, so the last one read per annotation wins. An annotation
-    without a verifying review (which the workflow never leaves) has none, and is skipped.
+
+def _verdict_rows(annotation_ids: list[int]) -> list[tuple]:
+    """Each annotation's verdict and rationale from its verifying reviews, the latest last
+    (the latest decides: `_Chunk.verdicts`).
+
+    An annotation without a verifying review (which the workflow never leaves) has none,
+    and is skipped.
     """
     reviews = (
         Review.objects.filter(_AnyOf(F("annotation_id"), annotation_ids))
@@ -477,7 +554,7 @@ def _verdicts(annotation_ids: list[int]) -> dict[int, tuple[str, str]]:
         .order_by("annotation_id", "created_at", "id")
         .values_list("annotation_id", "verdict", "rationale")
     )
-    return {annotation_id: (verdict, rationale) for annotation_id, verdict, rationale in reviews}
+    return _fetch(reviews)
 
 
 def _evidence(annotation_ids: list[int], context) -> "_Evidence":
@@ -487,7 +564,7 @@ def _evidence(annotation_ids: list[int], context) -> "_Evidence":
     research export's time. A source serves many items: it is read and serialised once
     per export (`_ExportContext.sources_for`), not joined to every evidence row.
     """
-    rows = list(
+    rows = _fetch(
         Evidence.objects.live()
         .filter(_AnyOf(F("annotation_id"), annotation_ids))
         .order_by("annotation_id", "created_at", "id")
@@ -545,7 +622,7 @@ def _appearances(group_ids: set[int], context) -> dict[int, list[tuple[int, dict
         .distinct()
     )
     by_group = defaultdict(list)
-    for group_id, article_id, title, url, publisher, published in rows:
+    for group_id, article_id, title, url, publisher, published in _fetch(rows):
         order = (published is None, published or date.min, article_id)
         work = _creative_work(article_id, title, url, publisher, published, context)
         by_group[group_id].append((order, article_id, work))
@@ -627,7 +704,7 @@ class _ExportContext:
             missing = source_ids
         if missing:
             rows = Source.objects.filter(_AnyOf(F("id"), missing)).values_list(*_SOURCE_COLUMNS)
-            for row in rows:
+            for row in _fetch(rows):
                 self._sources[row[0]] = orjson.Fragment(_dumps(_source_object(row)))
         return self._sources
 
@@ -643,8 +720,10 @@ class _ExportContext:
 
 # ---- One annotation, three shapes ----
 #
-# `row` is a plain row of _ANNOTATION_COLUMNS (plus _ENCLOSING_COLUMNS for ClaimReview, and
-# `claim_group` for the research format and ClaimReview);
+# `row` is a plain row of its format's columns (`ExportFormat.columns`: _ANNOTATION_COLUMNS,
+# _W3C_COLUMNS or _CLAIMREVIEW_COLUMNS), its origin columns and times (plus
+# _ENCLOSING_COLUMNS for ClaimReview, and `claim_group` for the research format and
+# ClaimReview);
 # `chunk` holds its article, verdict, evidence and its group's appearances.
 
 
@@ -708,13 +787,13 @@ def _origin(row, context: _ExportContext) -> dict | None:
 def research_record(row, chunk: _Chunk, context: _ExportContext) -> dict:
     """One record of the v1 research format (docs/export.md explains every field).
 
-    Written out rather than from helpers (the span, `_text_or_none` as `or None`): this
-    runs once per record, and the calls were a third of its time.
+    Written out rather than from helpers (the span and its UTF-16 offsets, `_text_or_none`
+    as `or None`): this runs once per record, and the calls were a third of its time.
     """
     article = chunk.articles[row.article_id]
     verdict, rationale = chunk.verdicts[row.id]
     start, end = row.start, row.end
-    utf16 = article.utf16
+    astral = article.astral  # _ArticleData.utf16, inline
     pseudonym = context.pseudonym
     return {
         "id": row.id,
@@ -723,8 +802,8 @@ def research_record(row, chunk: _Chunk, context: _ExportContext) -> dict:
         "span": {
             "start": start,
             "end": end,
-            "start_utf16": utf16(start),
-            "end_utf16": utf16(end),
+            "start_utf16": start + bisect_left(astral, start) if astral else start,
+            "end_utf16": end + bisect_left(astral, end) if astral else end,
             "exact": row.exact,
             "prefix": row.prefix,
             "suffix": row.suffix,
@@ -937,8 +1016,13 @@ def json_lines(chunks: Iterable[_Chunk], context: _ExportContext, **_) -> Iterat
     count = 0
     for chunk in chunks:
         if chunk.rows:
-            records = (research_record(row, chunk, context) for row in chunk.rows)
-            block = _block(records, separator=b"", option=orjson.OPT_APPEND_NEWLINE)
+            # `_block`, written out for lines: no separator to put between records, and no
+            # generator to resume for each of them.
+            block = bytearray()
+            for row in chunk.rows:
+                record = research_record(row, chunk, context)
+                block += orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+            block = bytes(block)
             digest.update(block)
             count += len(chunk.rows)
             yield block
@@ -1007,6 +1091,8 @@ class ExportFormat:
     extension: str
     writer: Callable[..., Iterator[bytes]]
     kinds: tuple[str, ...] = tuple(Kind.values)
+    # The annotation's own columns a record shows.
+    columns: tuple[str, ...] = _ANNOTATION_COLUMNS
     # Only the research format lists evidence; the others skip that query per chunk.
     needs_evidence: bool = False
     # ClaimReview names the speaker of an enclosing quotation as the claim's author, and
@@ -1053,6 +1139,7 @@ FORMATS = {
         'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"',
         "jsonld",
         w3c_collection,
+        columns=_W3C_COLUMNS,
         origin_columns=_ENGINE_COLUMNS,
         times=("created", "modified"),
     ),
@@ -1064,6 +1151,7 @@ FORMATS = {
         "jsonld",
         claim_reviews,
         kinds=(Kind.CLAIM, Kind.NUMBER),
+        columns=_CLAIMREVIEW_COLUMNS,
         needs_enclosing=True,
         needs_claim_group=True,
         needs_appearances=True,
@@ -1123,7 +1211,7 @@ class ExportStream:
         reading thread (`_ReadAhead`) cannot hide. A record verified while the export runs
         is exported if its place in that order is still ahead.
         """
-        columns = _ANNOTATION_COLUMNS + self.format.origin_columns
+        columns = self.format.columns + self.format.origin_columns
         if self.format.needs_enclosing:
             columns += _ENCLOSING_COLUMNS
         times = {name: _Rfc3339(_TIME_COLUMNS[name]) for name in (*self.format.times, "verified")}
@@ -1136,8 +1224,13 @@ class ExportStream:
         rows = (
             self.queryset()
             .annotate(**times, **texts, **group)
-            .values_list(*columns, *times, *group, named=True)
+            .values_list(*columns, *times, *group)
         )
+        names = (*columns, *times, *group)
+        row_type = namedtuple("Row", names)
+        # The rows are plain tuples here: their names are given in the writing thread.
+        verified_at, article_at = names.index("verified"), names.index("article_id")
+        group_at = names.index("claim_group") if group else None
         after = None
         while True:
             page = rows
@@ -1146,23 +1239,24 @@ class ExportStream:
                 # decided_at >= …: the index range starts there, instead of at the start.
                 later = Q(decided_at__gt=decided_at) | Q(decided_at=decided_at, pk__gt=pk)
                 page = rows.filter(later, decided_at__gte=decided_at)
-            batch = list(page[: self.chunk_size])
+            batch = _fetch(page[: self.chunk_size])
             if not batch:
                 return
             # The time as written (`_Rfc3339`), read back: exact to the microsecond, and
-            # no column of datetimes to load for the one that is needed.
-            after = (datetime.fromisoformat(batch[-1].verified), batch[-1].id)
-            ids = [row.id for row in batch]
-            verdicts = _verdicts(ids)
-            exported = [row for row in batch if row.id in verdicts]
+            # no column of datetimes to load for the one that is needed. The id is first.
+            after = (datetime.fromisoformat(batch[-1][verified_at]), batch[-1][0])
+            ids = [row[0] for row in batch]
+            verdicts = _verdict_rows(ids)
+            with_verdict = {row[0] for row in verdicts}
+            exported = [row for row in batch if row[0] in with_verdict]
             if exported:
-                articles = _articles({row.article_id for row in exported})
+                articles = _article_rows({row[article_at] for row in exported})
                 evidence = _evidence(ids, context) if self.format.needs_evidence else {}
                 appearances = {}
                 if self.format.needs_appearances:
-                    group_ids = {row.claim_group for row in exported} - {None}
+                    group_ids = {row[group_at] for row in exported} - {None}
                     appearances = _appearances(group_ids, context) if group_ids else {}
-                yield _Chunk(exported, articles, verdicts, evidence, appearances)
+                yield _Chunk(exported, row_type, articles, verdicts, evidence, appearances)
             if len(batch) < self.chunk_size:
                 return
 
