@@ -56,6 +56,7 @@ PARAGRAPH = (
     "again,” the trade minister told reporters on Tuesday, adding that more than {k} "
     "projects were under way."
 )
+KINDS = ("claim", "number", "quotation")
 _VERSION = re.compile(rb'<div id="live"[^>]*data-version="(\d+)"')
 _CSRF = re.compile(rb'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'')
 _OPENED = re.compile(rb'<section id="panel"[^>]*data-open="(\d+)"')
@@ -211,7 +212,12 @@ class Screen:
         return status, content
 
     def create_next(self):
-        kind, start, end = self.spans[self.next_span % len(self.spans)]
+        """The next span of the list; past its end, the same words again as the next kind
+        (the same span twice as the same kind is a duplicate, answered 409). A client the
+        server happens to favour can get through the list in a few seconds."""
+        turn, index = divmod(self.next_span, len(self.spans))
+        kind, start, end = self.spans[index]
+        kind = KINDS[(KINDS.index(kind) + turn) % len(KINDS)]
         self.next_span += 1
         return self.create(kind, start, end)
 
