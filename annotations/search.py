@@ -4,7 +4,8 @@
 hit with a highlighted snippet, in four queries whatever the number of hits (a count and
 a page per section). The indexes are migration 0015's: FTS5 tables on SQLite (Porter
 stemming), stored `search_vector` tsvector columns with GIN indexes on PostgreSQL
-(`english` configuration); both are kept in step with every write by the database itself.
+(`english` configuration, set by triggers when the text changes, migration 0017); both
+are kept in step with every write by the database itself.
 
 The query language is small on purpose: words (all must appear, stemmed), "quoted
 phrases", and `value:518400000000 unit:USD` for numbers by value and unit. A word written
