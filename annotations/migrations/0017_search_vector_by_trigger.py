@@ -27,35 +27,37 @@ ANNOTATION_VECTOR = (
     "to_tsvector('english'::regconfig, NEW.exact || ' ' || NEW.speaker || ' ' || NEW.claimant)"
 )
 
+
+def _set_by_trigger(table: str, name: str, vector: str, columns: str) -> list[str]:
+    """The statements that turn `table`'s generated search_vector into a plain column set
+    by the trigger `name` on insert and on an update of `columns`."""
+    return [
+        f"ALTER TABLE {table} ALTER COLUMN search_vector DROP EXPRESSION;",
+        f"""
+        CREATE FUNCTION {name}() RETURNS trigger AS $$
+        BEGIN
+            NEW.search_vector := {vector};
+            RETURN NEW;
+        END;
+        $$ LANGUAGE plpgsql;
+        """,
+        f"""
+        CREATE TRIGGER {name} BEFORE INSERT OR UPDATE OF {columns} ON {table}
+        FOR EACH ROW EXECUTE FUNCTION {name}();
+        """,
+    ]
+
+
 POSTGRES_FORWARD = [
-    "ALTER TABLE annotations_article ALTER COLUMN search_vector DROP EXPRESSION;",
-    f"""
-    CREATE FUNCTION article_search_vector() RETURNS trigger AS $$
-    BEGIN
-        NEW.search_vector := {ARTICLE_VECTOR};
-        RETURN NEW;
-    END;
-    $$ LANGUAGE plpgsql;
-    """,
-    """
-    CREATE TRIGGER article_search_vector
-    BEFORE INSERT OR UPDATE OF title, body ON annotations_article
-    FOR EACH ROW EXECUTE FUNCTION article_search_vector();
-    """,
-    "ALTER TABLE annotations_annotation ALTER COLUMN search_vector DROP EXPRESSION;",
-    f"""
-    CREATE FUNCTION annotation_search_vector() RETURNS trigger AS $$
-    BEGIN
-        NEW.search_vector := {ANNOTATION_VECTOR};
-        RETURN NEW;
-    END;
-    $$ LANGUAGE plpgsql;
-    """,
-    """
-    CREATE TRIGGER annotation_search_vector
-    BEFORE INSERT OR UPDATE OF exact, speaker, claimant ON annotations_annotation
-    FOR EACH ROW EXECUTE FUNCTION annotation_search_vector();
-    """,
+    *_set_by_trigger(
+        "annotations_article", "article_search_vector", ARTICLE_VECTOR, "title, body"
+    ),  # fmt: skip
+    *_set_by_trigger(
+        "annotations_annotation",
+        "annotation_search_vector",
+        ANNOTATION_VECTOR,
+        "exact, speaker, claimant",
+    ),  # fmt: skip
 ]
 
 # Back to 0015's generated columns (PostgreSQL cannot add an expression to a column).
@@ -95,7 +97,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("annotations", "0016_double_review"),
     ]
