@@ -165,13 +165,20 @@ def test_n_right_after_a_drag_inside_a_claim_opens_the_new_number(logged_in_page
     expect(page.locator(f"#ann-{claim.pk}")).not_to_have_class(re.compile(r"\bis-open\b"))
 
 
-def test_a_click_on_highlighted_text_still_opens_its_annotation(logged_in_page, annotator):
-    article = ArticleFactory(body=BODY)
-    start = BODY.index("Exports")
+def draft_claim(annotator, body, phrase):
+    """(article, claim): a new article with `body` and the annotator's draft claim on the
+    first `phrase` in it."""
+    article = ArticleFactory(body=body)
+    start = body.index(phrase)
     claim = workflow.annotation_create(
-        article=article, author=annotator, kind=Kind.CLAIM, start=start, end=start + 12,
-        exact="Exports rose",
+        article=article, author=annotator, kind=Kind.CLAIM, start=start,
+        end=start + len(phrase), exact=phrase,
     )  # fmt: skip
+    return article, claim
+
+
+def test_a_click_on_highlighted_text_still_opens_its_annotation(logged_in_page, annotator):
+    article, claim = draft_claim(annotator, BODY, "Exports rose")
     page = logged_in_page(annotator)
     open_article(page, article)
 
@@ -272,12 +279,7 @@ def draft_with_an_unprocessed_panel_form(logged_in_page, annotator):
     panel's swap and htmx taking it over. `window.sameDocument` is true until the page
     reloads (a form the browser posts itself reloads it, and the panel's notice is lost)."""
     body = "The minister said exports rose sharply.\n\nMore later."
-    article = ArticleFactory(body=body)
-    start = body.index("exports rose")
-    claim = workflow.annotation_create(
-        article=article, author=annotator, kind=Kind.CLAIM, start=start, end=start + 12,
-        exact="exports rose",
-    )  # fmt: skip
+    article, claim = draft_claim(annotator, body, "exports rose")
     page = logged_in_page(annotator)
     page.goto(f"/articles/{article.pk}/?a={claim.pk}")
     expect(page.locator("#panel")).to_have_attribute("data-open", str(claim.pk))
