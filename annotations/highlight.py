@@ -33,8 +33,10 @@ from .models import (
     Kind,
     SpeechType,
     State,
+    Suggestion,
     SuggestionStatus,
 )
+from .statements import PreparedQuery
 from .text import assign_lanes, lanes_around, paragraph_starts, segments
 
 # Underline lanes drawn below the text; deeper overlaps share a "more" cue on the segment.
@@ -187,9 +189,8 @@ class ScreenChanges:
 
 
 def screen_changes(
-    article: Article, since: int, user_id: int, *, known: Sequence[Annotation] = (),
-    annotations=None,
-) -> ScreenChanges | None:  # fmt: skip
+    article: Article, since: int, user_id: int, *, known: Sequence[Annotation] = ()
+) -> ScreenChanges | None:
     """What changed on the annotate screen since the article's annotations were at version
     `since`; None when the whole body and list should be sent instead (too many changes,
     `too_many_changes`, or `since` is not a version the article had).
@@ -211,21 +212,15 @@ def screen_changes(
     Pending proposals that `suggestions_refresh` deletes (an engine's older version) leave
     no trace for this: a screen drops them at its next whole render (a reload, or when a
     new engine version's proposals are too many changes to send one by one).
-    `annotations`: the article's annotations this screen may show (`visibility`).
+    For a screen that shows every annotation of the article: a user for whom blind
+    annotation applies there (`visibility.is_blind_for`) is sent the whole screen instead.
+    Both statements are built once per process (`statements.PreparedQuery`).
     """
-    annotations = article.annotations.all() if annotations is None else annotations
-    spans = annotations.filter(~Q(state=State.WITHDRAWN) | Q(changed_version__gt=since))
-    # The version as a scalar subquery: read once by the statement, in its snapshot (a
-    # join would look the article up again for every span row).
-    at = Subquery(Article.objects.filter(pk=article.pk).values("annotations_version"))
-    rows = [BodySpan(*row) for row in spans.annotate(at=at).values_list(*BodySpan._fields)]
+    rows = [BodySpan(*row) for row in CHANGED_SPANS.rows(article_id=article.pk, since=since)]
     article.annotations_version = rows[0].at if rows else _current_version(article)
     changed = [span for span in rows if span.changed_version > since]
     live = [span for span in rows if span.state != State.WITHDRAWN]
-    suggestions = article.suggestions.filter(
-        Q(status=SuggestionStatus.PENDING) | Q(changed_version__gt=since)
-    ).order_by("start", "-end", "id")
-    proposal_rows = list(suggestions.values_list(*PROPOSAL_FIELDS, "status", "changed_version"))
+    proposal_rows = CHANGED_PROPOSALS.rows(article_id=article.pk, since=since)
     pending = [ScreenProposal(*row[:-2]) for row in proposal_rows if row[-2] == "pending"]
     proposals_changed = [row for row in proposal_rows if row[-1] > since]
     if since > article.annotations_version or too_many_changes(
@@ -236,7 +231,7 @@ def screen_changes(
     inserted = [span.id for span in live if span.changed_version > since]
     texts = {annotation.pk: screen_span_of(annotation) for annotation in known}
     if missing := [span_id for span_id in inserted if span_id not in texts]:
-        fields = annotations.filter(pk__in=missing).values_list(*SCREEN_FIELDS)
+        fields = article.annotations.filter(pk__in=missing).values_list(*SCREEN_FIELDS)
         texts |= {row[0]: ScreenSpan(*row) for row in fields}
     edited = [span.id for span in changed if span.version > 1]
     extents = [(span.start, span.end) for span in changed] + _past_extents(edited)
@@ -270,6 +265,31 @@ def screen_changes(
         ),
         proposal_counts=proposal_counts(pending),
     )
+
+
+# The live spans and those changed since `since`, with the article's version read once by
+# the statement, in its snapshot (a join would look the article up again for every row).
+CHANGED_SPANS = PreparedQuery(
+    lambda article_id, since: (
+        Annotation.objects.filter(article_id=article_id)
+        .filter(~Q(state=State.WITHDRAWN) | Q(changed_version__gt=since))
+        .annotate(at=Subquery(Article.objects.filter(pk=article_id).values("annotations_version")))
+        .values_list(*BodySpan._fields)
+    ),
+    "article_id",
+    "since",
+)
+# The pending proposals and those decided or stored since `since`.
+CHANGED_PROPOSALS = PreparedQuery(
+    lambda article_id, since: (
+        Suggestion.objects.filter(article_id=article_id)
+        .filter(Q(status=SuggestionStatus.PENDING) | Q(changed_version__gt=since))
+        .order_by("start", "-end", "id")
+        .values_list(*PROPOSAL_FIELDS, "status", "changed_version")
+    ),
+    "article_id",
+    "since",
+)
 
 
 def proposal_counts(proposals: Sequence[ScreenProposal]) -> list[tuple[str, str, int]]:

@@ -27,7 +27,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from . import double_review, events, notifications, policy
+from . import double_review, events, notifications, policy, statements
 from .exporters import decimal_text
 from .models import (
     Annotation,
@@ -257,7 +257,7 @@ def _record(annotation, actor, action, *, from_state="", to_state="", changes=No
             bump=True):  # fmt: skip
     """The history entry of a change, and the article's version moved on (unless the
     caller did that already, `bump=False`)."""
-    HistoryEntry.objects.create(
+    entry = HistoryEntry(
         annotation=annotation,
         actor=actor,
         action=action,
@@ -266,6 +266,7 @@ def _record(annotation, actor, action, *, from_state="", to_state="", changes=No
         changes=changes or {},
         comment=comment,
     )
+    statements.insert(entry)
     if bump:
         _bump_article(annotation.article_id)
 
@@ -445,6 +446,18 @@ def _new_draft(
     return annotation, changes
 
 
+# The article's live spans as a create reads them under the article's lock (`statements`).
+LIVE_SPANS = statements.PreparedQuery(
+    lambda article_id: (
+        Annotation.objects.live()
+        .filter(article_id=article_id)
+        .order_by("start", "-end", "id")
+        .values_list("id", "start", "end", "author_id", "kind")
+    ),
+    "article_id",
+)
+
+
 def annotation_create(
     *,
     article: Article,
@@ -475,19 +488,14 @@ def annotation_create(
         # Under the article's lock two identical creates cannot both miss each other.
         version = _lock_and_bump_article(article.pk)
         # The article's live spans, read once: for the author's duplicate and for the lanes.
-        live = Annotation.objects.live().filter(article_id=article.pk)
-        spans = list(
-            live.order_by("start", "-end", "id").values_list(
-                "id", "start", "end", "author_id", "kind"
-            )
-        )
+        spans = LIVE_SPANS.rows(article_id=article.pk)
         if not confirm_duplicate:
             duplicate_id = duplicate_among(spans, author_id=author.pk, kind=kind,
                                            start=annotation.start, end=annotation.end)  # fmt: skip
             if duplicate_id is not None:
                 raise DuplicateSpan(Annotation.objects.get(pk=duplicate_id))
         annotation.created_version = annotation.changed_version = version
-        annotation.save()
+        statements.insert(annotation)
         spans = [span[:3] for span in spans] + [(annotation.pk, annotation.start, annotation.end)]
         spans.sort(key=lambda span: (span[1], -span[2], span[0]))
         _redraw_moved_lanes(annotation, None, spans=spans)

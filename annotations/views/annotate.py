@@ -112,9 +112,9 @@ def refresh_context(request, article: Article, shown: int | None, *, known=()) -
     annotations this request changed, as they are now."""
     changes = None
     # Blind annotation: what an annotator sees changes with their own submits, so whole.
+    # Where it does not apply, the user sees every annotation of the article.
     if shown is not None and not is_blind_for(request.user, article):
-        visible = visible_annotations(request.user, article)
-        changes = screen_changes(article, shown, request.user.pk, known=known, annotations=visible)
+        changes = screen_changes(article, shown, request.user.pk, known=known)
     if changes is None:
         return updates_context(request, article)
     return {"article": article, "changes": changes}
