@@ -20,9 +20,12 @@ before (`User.has_perm`), never from the cache.
 
 import time
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.db import transaction
+
+from . import statements
 
 GENERATION_KEY = "workbench:permissions:generation"
 PERMISSIONS_TIMEOUT = 60  # seconds; bounds staleness where the cache is per process
@@ -60,9 +63,28 @@ def permissions_changed(**_) -> None:
     transaction.on_commit(_move_generation)
 
 
+def _user_by_id(user_id):
+    model = get_user_model()
+    return model._default_manager.filter(pk=user_id).values_list(*statements.field_names(model))
+
+
+# The signed-in user, read on every request: one statement built once per process.
+USER_BY_ID = statements.PreparedQuery(_user_by_id, "user_id")
+
+
 class CachedPermissionsBackend(ModelBackend):
     """ModelBackend, with `get_all_permissions` for the user's own permissions (obj None)
-    answered from the cache when it holds the current generation's set."""
+    answered from the cache when it holds the current generation's set, and `get_user`
+    (every request's) reading the user with a statement built once (`statements`)."""
+
+    def get_user(self, user_id):
+        if type(user_id) is not int:  # the session holds what the user model's pk parsed
+            return super().get_user(user_id)
+        rows = USER_BY_ID.rows(user_id=user_id)
+        if not rows:
+            return None
+        user = statements.instance(get_user_model(), rows[0])
+        return user if self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
@@ -85,7 +107,6 @@ class CachedPermissionsBackend(ModelBackend):
 
 def connect_signals() -> None:
     """Move the generation on whenever who holds which permission may have changed."""
-    from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group, Permission
     from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 

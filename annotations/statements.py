@@ -87,6 +87,18 @@ class PreparedQuery:
         return compiled
 
 
+def field_names(model: type[Model]) -> list[str]:
+    """Every concrete field of `model` as `values_list()` names them, in the order
+    `instance` takes their values (a foreign key's value is its id)."""
+    return [field.name for field in model._meta.concrete_fields]
+
+
+def instance(model: type[Model], values) -> Model:
+    """The `model` instance of a row read by `field_names(model)`, as the ORM loads one."""
+    names = [field.attname for field in model._meta.concrete_fields]
+    return model.from_db(connection.alias, names, values)
+
+
 def _converted(row, converters) -> tuple:
     """The row with Django's converters applied (SQLite's booleans and decimals, say)."""
     row = list(row)

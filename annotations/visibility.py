@@ -17,7 +17,7 @@ that do not annotate (researchers), whose reading cannot bias anybody's work.
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from . import policy
+from . import policy, statements
 from .models import Annotation, Article, BlindSetting, State
 from .policy import PERMISSION_FOR, REVIEW_PERMISSION, Action
 
@@ -83,6 +83,32 @@ def is_blind_for(user, article: Article) -> bool:
 def with_blind_setting(articles: QuerySet[Article]) -> QuerySet[Article]:
     """Articles with their blind setting in the same query (for `is_blind_for`)."""
     return articles.select_related("blind_setting")
+
+
+def _article_with_blind_setting(article_id):
+    fields = statements.field_names(Article)
+    setting = [f"blind_setting__{name}" for name in statements.field_names(BlindSetting)]
+    return Article.objects.filter(pk=article_id).values_list(*fields, *setting)
+
+
+ARTICLE_WITH_BLIND_SETTING = statements.PreparedQuery(_article_with_blind_setting, "article_id")
+
+
+def article_with_blind_setting(article_id: int) -> Article | None:
+    """The article `article_id` as `with_blind_setting` loads it (None: there is none), in
+    one statement built once per process (`statements`): every annotate request loads
+    its article."""
+    rows = ARTICLE_WITH_BLIND_SETTING.rows(article_id=article_id)
+    if not rows:
+        return None
+    width = len(Article._meta.concrete_fields)
+    article = statements.instance(Article, rows[0][:width])
+    setting = None
+    if rows[0][width] is not None:  # its primary key is the article's
+        setting = statements.instance(BlindSetting, rows[0][width:])
+        BlindSetting.article.field.set_cached_value(setting, article)
+    Article.blind_setting.related.set_cached_value(article, setting)
+    return article
 
 
 def blind_article_ids(article_ids) -> set[int]:

@@ -9,7 +9,17 @@ from django.db.models.signals import post_save, pre_save
 
 from annotations import statements
 from annotations.highlight import CHANGED_PROPOSALS, CHANGED_SPANS
-from annotations.models import Annotation, HistoryAction, HistoryEntry, Kind, State
+from annotations.models import (
+    Annotation,
+    Article,
+    BlindSetting,
+    HistoryAction,
+    HistoryEntry,
+    Kind,
+    State,
+)
+from annotations.permission_cache import CachedPermissionsBackend
+from annotations.visibility import article_with_blind_setting, is_blind_for
 from annotations.workflow import LIVE_SPANS
 from tests.factories import AnnotationFactory, ArticleFactory, UserFactory
 
@@ -120,3 +130,37 @@ def test_no_receiver_listens_to_the_models_insert_writes():
     for model in (Annotation, HistoryEntry):
         assert not post_save.has_listeners(model)
         assert not pre_save.has_listeners(model)
+
+
+def test_the_article_is_loaded_with_its_blind_setting_in_one_statement(
+    django_assert_num_queries,
+):
+    plain, blind = ArticleFactory(), ArticleFactory()
+    BlindSetting.objects.create(article=blind, annotators=3)
+    annotator = UserFactory(role="annotator")
+    with django_assert_num_queries(1):
+        loaded = article_with_blind_setting(plain.pk)
+    with django_assert_num_queries(1):
+        loaded_blind = article_with_blind_setting(blind.pk)
+    with django_assert_num_queries(0):
+        assert not hasattr(loaded, "blind_setting")
+        assert loaded_blind.blind_setting.annotators == 3
+        assert loaded_blind.blind_setting.article is loaded_blind
+    assert (loaded.title, loaded.body, loaded.checksum) == (plain.title, plain.body, plain.checksum)
+    assert loaded.published == Article.objects.get(pk=plain.pk).published
+    assert article_with_blind_setting(blind.pk + 1000) is None
+    annotator.get_all_permissions()  # the role's permissions cached: only the rule is left
+    with django_assert_num_queries(0):
+        assert is_blind_for(annotator, loaded_blind)
+        assert not is_blind_for(annotator, loaded)
+
+
+def test_the_signed_in_user_is_read_as_the_orm_reads_them():
+    user = UserFactory(role="annotator", first_name="Ada")
+    backend = CachedPermissionsBackend()
+    read = backend.get_user(user.pk)
+    assert read == user and read.first_name == "Ada" and read.password == user.password
+    assert backend.get_user(user.pk + 1000) is None
+    user.is_active = False
+    user.save()
+    assert backend.get_user(user.pk) is None

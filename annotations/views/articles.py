@@ -6,7 +6,8 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import F, Prefetch, QuerySet
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +19,7 @@ from ..forms.articles import ArticleFilterForm, AssignAction, AssignForm
 from ..inputs import parse_optional_id
 from ..models import Article, ArticleCounts, Assignment, ImportBatch, Kind, State
 from ..policy import Action
-from ..visibility import with_blind_setting
+from ..visibility import article_with_blind_setting
 
 ARTICLES_PER_PAGE = 25
 # Import batches offered in the assign form: the latest ones.
@@ -28,7 +29,10 @@ RECENT_BATCHES = 30
 def get_article_for(user, article_id: int) -> Article:
     """The one way views load an article: 404 if missing, 403 unless the role may read it."""
     policy.check(user, Action.VIEW_ARTICLES)
-    return get_object_or_404(with_blind_setting(Article.objects), pk=article_id)
+    article = article_with_blind_setting(article_id)
+    if article is None:
+        raise Http404("No article has this id.")
+    return article
 
 
 def listed_articles(query: str = "") -> QuerySet[Article]:
