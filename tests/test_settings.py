@@ -225,3 +225,23 @@ def test_the_env_file_parser_is_strict(tmp_path):
 
 def test_the_test_run_reads_no_env_file(settings):
     assert settings.ENV_FILE == ""
+
+
+SHOW_DATABASE_OPTIONS = [
+    "shell",
+    "-c",
+    "from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS'])",
+]
+
+
+def test_postgresql_prepares_the_statements_a_connection_repeats_unless_told_not_to():
+    env = PRODUCTION_ENV | {"DATABASE_URL": "postgres://app@db.internal/wb?sslmode=require"}
+    prepared = manage(*SHOW_DATABASE_OPTIONS, **env)
+    plain = manage(*SHOW_DATABASE_OPTIONS, **env, DATABASE_PREPARED_STATEMENTS="0")
+    typo = manage(*SHOW_DATABASE_OPTIONS, **env, DATABASE_PREPARED_STATEMENTS="nope")
+
+    options = prepared.stdout.strip().splitlines()[-1]
+    assert "'server_side_binding': True" in options and "'prepare_threshold': 2" in options
+    assert "'sslmode': 'require'" in options  # the url's own options are kept
+    assert "server_side_binding" not in plain.stdout
+    assert typo.returncode != 0 and "DATABASE_PREPARED_STATEMENTS" in typo.stderr
