@@ -5,10 +5,10 @@
 `make bench` runs it with the defaults. It needs PostgreSQL (BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/postgres): it creates a throwaway database on that server
 and drops it afterwards. It migrates it, seeds annotators, their sessions and articles, and
-starts gunicorn (gthread workers, production settings over plain HTTP, CONN_MAX_AGE 60,
-sessions cached in Redis when one listens on 127.0.0.1:6379, else in each worker's memory)
-on a free loopback port. Everything is stopped and removed within 60 seconds, whatever
-happens: a deadline ends the run.
+starts gunicorn (gthread workers, production settings over plain HTTP, CONN_MAX_AGE 60 and
+prepared statements, sessions cached in Redis when one listens on 127.0.0.1:6379, else in
+each worker's memory) on a free loopback port. Everything is stopped and removed within 60
+seconds, whatever happens: a deadline ends the run.
 
 Then, for each number of concurrent clients, each on an article of its own, every client
 opens the article page (its session cookie, the CSRF token the page gives htmx, the version
@@ -463,7 +463,7 @@ def main() -> int:
         server = start_server(options.app_root, env, port, options.workers, options.threads)
         print(
             f"Load: gunicorn gthread {options.workers} workers × {options.threads} threads, "
-            f"PostgreSQL, CONN_MAX_AGE 60, sessions cached in "
+            f"PostgreSQL, CONN_MAX_AGE 60, prepared statements, sessions cached in "
             f"{'Redis' if cache != 'locmem://' else 'each worker'}; clients: threads with "
             f"http.client on the same {os.cpu_count()} cores; one article per client "
             f"({len(articles[0].body)} characters); {options.seconds:.0f} s measured after "
