@@ -35,3 +35,15 @@ errorlog = "-"
 # The proxy's address, whose X-Forwarded-* headers gunicorn itself may trust (Django reads
 # PROXY_SSL_HEADER and TRUSTED_PROXY_COUNT for its own decisions).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Move everything the worker has loaded (Django, the apps, the URL patterns) out of the
+    garbage collector's sight before it serves: those objects live as long as the process,
+    yet every full collection walked them all again, about a tenth of a span create's CPU on
+    average and a pause of a hundred milliseconds or more when one ran. Objects made while
+    serving are still collected as usual."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
