@@ -206,6 +206,50 @@ def test_create_stores_the_span_with_its_context(client_for, annotator, article)
     assert html.count('hx-swap-oob="true"') == 5  # panel, body, list, poller, proposal counts
 
 
+def test_a_create_on_an_open_screen_compiles_no_orm_query(client_for, annotator, article):
+    """The create is the request a desk sends most: its reads and writes are statements
+    built once per process (annotations/statements.py). A query the ORM compiles on every
+    create (an empty prefetch iterated by a template included) fails here."""
+    from django.db.models.sql import compiler
+
+    client = client_for(annotator)
+    page = client.get(page_url(article))  # the session and the statements, as on a screen
+    version = re.search(r'data-version="(\d+)"', page.content.decode())[1]
+    body = article.body
+    compiled = []
+    originals = {}
+    for name in ("SQLCompiler", "SQLInsertCompiler", "SQLUpdateCompiler",
+                 "SQLDeleteCompiler", "SQLAggregateCompiler"):  # fmt: skip
+        cls = getattr(compiler, name)
+        originals[cls] = cls.__dict__["as_sql"]
+
+    def watch(original):
+        def as_sql(self, *args, **kwargs):
+            compiled.append(self.query.model.__name__)
+            return original(self, *args, **kwargs)
+
+        return as_sql
+
+    for start, end in ((body.index("exports"), body.index("exports") + 7),
+                       (body.index("30 percent"), body.index("30 percent") + 10)):  # fmt: skip
+        compiled.clear()
+        for cls, original in originals.items():
+            cls.as_sql = watch(original)
+        try:
+            response = client.post(
+                create_url(article),
+                {"kind": "number", "start": start, "end": end, "exact": body[start:end]},
+                headers=HTMX | {"X-Annotations-Shown": version},
+            )
+        finally:
+            for cls, original in originals.items():
+                cls.as_sql = original
+        assert response.status_code == 200
+        version = re.search(r'data-version="(\d+)"', response.content.decode())[1]
+    assert compiled == []  # the second create: everything built by the first
+    assert Annotation.objects.count() == 2
+
+
 def test_create_counts_code_points_after_an_emoji(client_for, annotator):
     article = ArticleFactory(body="Party 🎉 then 中国经济 grew “strongly” in May.")
     exact = "中国经济 grew “strongly"

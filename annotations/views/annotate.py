@@ -158,8 +158,12 @@ def panel_context(user, annotation: Annotation | None, *, form=None, error="", n
     # The latest review (outcome, verdict, reason) shows in the panel: one query.
     # Under double review a sealed first decision shows only to its reviewer.
     if created:
-        # Nothing to read: the panel's review list is empty without a prefetch's work.
-        annotation._prefetched_objects_cache = {"reviews": Review.objects.none()}
+        # Nothing to read: the panel's review list is empty. The cache holds an evaluated
+        # empty queryset, as a prefetch leaves it: a bare none() would be compiled again
+        # (to find it has no SQL) each time the template iterates it.
+        no_reviews = Review.objects.none()
+        no_reviews._result_cache, no_reviews._prefetch_done = [], True
+        annotation._prefetched_objects_cache = {"reviews": no_reviews}
     else:
         reviews = Review.objects.visible_to(user).select_related("reviewer")
         prefetch_related_objects([annotation], Prefetch("reviews", reviews))
