@@ -232,6 +232,7 @@ class Phase:
         self.statuses: dict[int, int] = {}
         self.acknowledged: list[int] = []  # ids of the spans answered 200, warm-up included
         self.failures: list[str] = []
+        self.per_client = {id(screen): 0 for screen in screens}  # spans answered 200, measured
         self.lock = threading.Lock()
 
     def run(self) -> None:
@@ -262,6 +263,7 @@ class Phase:
                 if now >= self.measured_from:
                     self.latencies.append(took * 1000)
                     self.statuses[status] = self.statuses.get(status, 0) + 1
+                    self.per_client[id(screen)] += status == 200
 
     def report(self, label: str, written: set[int]) -> None:
         """Throughput, latencies, errors, and whether the rows in the database are exactly
@@ -277,6 +279,11 @@ class Phase:
             f"{len(written)} {'==' if written == set(self.acknowledged) else '!='} acknowledged "
             f"{len(self.acknowledged)}"
         )
+        # A client's keep-alive connection stays with the worker process that accepted it:
+        # when the processes got unequal numbers of clients, this shows it (and the p95).
+        served = sorted(self.per_client.values())
+        print(f"{'':<22} spans per client: fewest {served[0]}, median "
+              f"{statistics.median(served):.0f}, most {served[-1]}")  # fmt: skip
         if self.failures:
             print(f"{'':<22} failures: {len(self.failures)}, first: {self.failures[0]}")
 
