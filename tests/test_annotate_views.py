@@ -362,6 +362,38 @@ def test_panel_shows_others_annotations_read_only(client_for, annotator, other_a
     assert "<form" not in html
 
 
+def test_panel_shows_the_review_history_and_forms_as_the_page_draws_them(
+    client_for, settings, annotator, reviewer, article
+):
+    """The panel is drawn by Jinja2 (templates/annotations/jinja/panel.html): the latest
+    review through the review page's include, times in the site's time zone as Django
+    templates show them, the CSRF field in every form, the comments loader."""
+    import datetime
+
+    from tests.factories import HistoryEntryFactory, ReviewFactory
+
+    settings.TIME_ZONE = "Europe/Berlin"
+    number = own_draft(article, annotator, "US$518.4 billion", Kind.NUMBER)
+    at = datetime.datetime(2026, 7, 1, 22, 30, tzinfo=datetime.UTC)
+    entry = HistoryEntryFactory(annotation=number, actor=annotator, comment="typo <fixed>")
+    HistoryEntry.objects.filter(pk=entry.pk).update(at=at)  # `at` is set on create
+    ReviewFactory(annotation=number, reviewer=reviewer, outcome="returned", verdict="",
+                  rationale="Which year?")  # fmt: skip
+    html = (
+        client_for(annotator)
+        .get(reverse("annotate_panel", args=[number.pk]), headers=HTMX)
+        .content.decode()
+    )
+    assert '<time datetime="2026-07-02T00:30:00+02:00">2 Jul 2026 00:30</time>' in html
+    assert ": typo &lt;fixed&gt;</li>" in html  # escaped
+    assert 'data-outcome="returned"' in html and "Which year?" in html
+    assert "by rita" in html
+    forms = html.count("<form ")
+    assert forms >= 4 and html.count('name="csrfmiddlewaretoken"') == forms
+    assert f'hx-get="{reverse("comments", args=[number.pk])}"' in html
+    assert f'hx-get="{reverse("seen_before", args=[number.pk])}"' in html
+
+
 def test_panel_without_htmx_redirects_to_the_page(client_for, annotator, article):
     claim = own_draft(article, annotator)
     response = client_for(annotator).get(reverse("annotate_panel", args=[claim.pk]))
