@@ -490,6 +490,9 @@ def test_a_quotations_attribution_is_marked_from_the_selection(logged_in_page, a
     page.keyboard.press("q")
     wait_for_count(page, 1)
     expect(page.locator("#attribution-form")).to_be_visible()
+    # The quotation's first field takes the cursor when the answer settles, a moment after
+    # the swap: wait for it, or it takes the cursor (and the selection) during the drag.
+    expect(page.locator("#panel [autofocus]")).to_be_focused()
     page.locator("#article-body").focus()
     assert drag_select(page, "Mayor José Núñez said") == "Mayor José Núñez said"
     page.keyboard.press("a")
