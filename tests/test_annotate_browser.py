@@ -371,6 +371,8 @@ def test_another_users_new_annotation_appears_without_disturbing_a_selection(
     drag_select(page_a, "Exports rose")
     page_a.keyboard.press("c")
     wait_for_count(page_a, 1)
+    # Settled: the claim's first field has the cursor, and will not take it during A's drag.
+    expect(page_a.locator("#panel [autofocus]")).to_be_focused()
     created = Annotation.objects.get()
     started = time.monotonic()
     expect(page_b.locator(f"#ann-{created.pk}")).to_be_visible(timeout=5000)
