@@ -247,15 +247,21 @@ _TEST_THREAD_TURN = _TestThreadTurn()
 @pytest.fixture(scope="session")
 def _serialised_live_server(live_server):
     """The session's live server, answering one request at a time under DATABASE_TURN,
-    and Playwright's sync calls giving the turn back while they wait."""
-    from playwright._impl._sync_base import SyncBase
+    and Playwright's sync calls giving the turn back while they wait. So does the wait at
+    the end of an event's `with` block (page.expect_response() and the like), which is not
+    a call: holding the turn there, the test kept the server from sending the very answer
+    it waited for whenever the request reached the server after the block's last call."""
+    from playwright._impl._sync_base import EventInfo, SyncBase
 
     server = live_server.thread.httpd
     server.set_app(_OneRequestAtATime(server.get_app()))
     original_sync = SyncBase._sync
+    original_event_value = EventInfo.value
     SyncBase._sync = _TEST_THREAD_TURN.around(original_sync)
+    EventInfo.value = property(_TEST_THREAD_TURN.around(original_event_value.fget))
     yield live_server
     SyncBase._sync = original_sync
+    EventInfo.value = original_event_value
 
 
 @pytest.fixture

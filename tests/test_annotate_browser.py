@@ -371,6 +371,8 @@ def test_another_users_new_annotation_appears_without_disturbing_a_selection(
     drag_select(page_a, "Exports rose")
     page_a.keyboard.press("c")
     wait_for_count(page_a, 1)
+    # Settled: the claim's first field has the cursor, and will not take it during A's drag.
+    expect(page_a.locator("#panel [autofocus]")).to_be_focused()
     created = Annotation.objects.get()
     started = time.monotonic()
     expect(page_b.locator(f"#ann-{created.pk}")).to_be_visible(timeout=5000)
@@ -490,6 +492,9 @@ def test_a_quotations_attribution_is_marked_from_the_selection(logged_in_page, a
     page.keyboard.press("q")
     wait_for_count(page, 1)
     expect(page.locator("#attribution-form")).to_be_visible()
+    # The quotation's first field takes the cursor when the answer settles, a moment after
+    # the swap: wait for it, or it takes the cursor (and the selection) during the drag.
+    expect(page.locator("#panel [autofocus]")).to_be_focused()
     page.locator("#article-body").focus()
     assert drag_select(page, "Mayor José Núñez said") == "Mayor José Núñez said"
     page.keyboard.press("a")

@@ -70,6 +70,9 @@ def test_marking_an_attribution_keeps_the_page_where_it_is(logged_in_page, annot
     drag_select(page, "exports rose 21 percent")
     page.keyboard.press("q")
     expect(page.locator("#attribution-form")).to_be_visible()
+    # The first field takes the cursor when the answer settles, a moment after the swap:
+    # wait for it, or it takes the cursor (and the selection) during the next drag.
+    expect(page.locator("#panel [autofocus]")).to_be_focused()
     assert page.evaluate("scrollY") == scroll_y
 
     drag_select(page, "The ministry said exports rose 21")

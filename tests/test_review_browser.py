@@ -71,6 +71,11 @@ def test_a_reviewer_verifies_one_item_and_sends_back_the_other_and_the_annotator
     page.get_by_role("button", name="Add source").click()
     expect(page.locator("#messages")).to_contain_text("Added the source")
     expect(page.locator("#source-results input[type=radio]:checked")).to_have_count(1)
+    # The answer also reloads the history (HX-Trigger). The reloaded history listens for
+    # the next change only once it has settled: wait for that before adding the evidence.
+    page.wait_for_function(
+        "() => !document.querySelector('#history.htmx-request, #history.htmx-settling')"
+    )
 
     page.get_by_label("Refutes").check()
     page.get_by_label("Supports").check()
