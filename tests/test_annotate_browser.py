@@ -89,6 +89,45 @@ def test_drag_selected_phrase_after_an_emoji_is_stored_exactly(logged_in_page, a
     assert annotation.start == BODY.index("中国经济")  # a code point index: the emoji counts once
 
 
+def test_a_create_answered_while_the_next_drag_is_under_way_leaves_the_drag_alone(
+    logged_in_page, annotator
+):
+    """The answer to `c` lands while the annotator has already pressed the button over the
+    next span: the new draft's first field must not take the cursor then (it would empty
+    the selection being made). The answer is held until the button is down."""
+    article = ArticleFactory(body=BODY)
+    page = logged_in_page(annotator)
+    open_article(page, article)
+    held = []
+
+    def hold(route):  # the first create waits; the next ones go through
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/annotate/new/", hold)
+
+    drag_select(page, "Exports rose 30 percent")
+    page.keyboard.press("c")
+    while not held:
+        page.wait_for_timeout(10)
+    rect = page.evaluate(PHRASE_RECT, "the minister said")
+    page.mouse.move(rect["x1"] + 1, rect["y1"])
+    page.mouse.down()
+    held[0].continue_()
+    wait_for_count(page, 1)
+    # Past the answer's settling, when htmx would have focused an autofocus field.
+    page.wait_for_function("() => !document.querySelector('.htmx-settling, .htmx-request')")
+    assert page.evaluate("document.activeElement.closest('#panel') === null")
+    page.mouse.move(rect["x2"] - 1, rect["y2"], steps=8)
+    page.mouse.up()
+    assert page.evaluate("getSelection().toString()") == "the minister said"
+    page.keyboard.press("q")
+    wait_for_count(page, 2)
+    assert Annotation.objects.get(kind=Kind.QUOTATION).exact == "the minister said"
+
+
 def create_number_inside_a_claim(page):
     """Make a claim by dragging and `c`, then drag inside it and press `n` at once.
 
@@ -372,7 +411,7 @@ def test_another_users_new_annotation_appears_without_disturbing_a_selection(
     page_a.keyboard.press("c")
     wait_for_count(page_a, 1)
     # Settled: the claim's first field has the cursor, and will not take it during A's drag.
-    expect(page_a.locator("#panel [autofocus]")).to_be_focused()
+    expect(page_a.locator("#panel [data-first-field]")).to_be_focused()
     created = Annotation.objects.get()
     started = time.monotonic()
     expect(page_b.locator(f"#ann-{created.pk}")).to_be_visible(timeout=5000)
@@ -494,7 +533,7 @@ def test_a_quotations_attribution_is_marked_from_the_selection(logged_in_page, a
     expect(page.locator("#attribution-form")).to_be_visible()
     # The quotation's first field takes the cursor when the answer settles, a moment after
     # the swap: wait for it, or it takes the cursor (and the selection) during the drag.
-    expect(page.locator("#panel [autofocus]")).to_be_focused()
+    expect(page.locator("#panel [data-first-field]")).to_be_focused()
     page.locator("#article-body").focus()
     assert drag_select(page, "Mayor José Núñez said") == "Mayor José Núñez said"
     page.keyboard.press("a")

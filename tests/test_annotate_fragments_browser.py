@@ -92,7 +92,7 @@ def test_after_own_and_others_changes_the_screen_equals_a_fresh_page(
     wait_for_count(page, count + 1)
     # The claim's first field takes the cursor when the answer settles, a moment after the
     # swap: wait for it, or it takes the cursor (and the selection) during the next drag.
-    expect(page.locator("#panel [autofocus]")).to_be_focused()
+    expect(page.locator("#panel [data-first-field]")).to_be_focused()
     drag_select(page, "2 percent")
     page.keyboard.press("n")
     wait_for_count(page, count + 2)

@@ -107,7 +107,7 @@ def test_the_card_of_the_current_span_follows_a_change_made_from_the_keyboard(
     page.keyboard.press("j")  # the current span's card shows without hovering
     expect(page.locator("#hover-card")).to_contain_text("Draft")
     page.keyboard.press("Enter")
-    expect(page.locator("#panel [autofocus]")).to_be_focused()
+    expect(page.locator("#panel [data-first-field]")).to_be_focused()
 
     press_in_panel(page, button_id)
     expect(page.locator("#panel")).to_contain_text(notice)

@@ -56,7 +56,7 @@ def test_creating_from_a_mouse_selection_keeps_the_page_where_it_is(logged_in_pa
     wait_for_count(page, 1)
     created = Annotation.objects.get()
     expect(page.locator("#panel")).to_have_attribute("data-open", str(created.pk))
-    expect(page.locator("#panel [autofocus]")).to_be_focused()
+    expect(page.locator("#panel [data-first-field]")).to_be_focused()
 
     assert page.evaluate("scrollY") == scroll_y
     assert_in_view(page, "exports rose 21 percent")
@@ -72,7 +72,7 @@ def test_marking_an_attribution_keeps_the_page_where_it_is(logged_in_page, annot
     expect(page.locator("#attribution-form")).to_be_visible()
     # The first field takes the cursor when the answer settles, a moment after the swap:
     # wait for it, or it takes the cursor (and the selection) during the next drag.
-    expect(page.locator("#panel [autofocus]")).to_be_focused()
+    expect(page.locator("#panel [data-first-field]")).to_be_focused()
     assert page.evaluate("scrollY") == scroll_y
 
     drag_select(page, "The ministry said exports rose 21")

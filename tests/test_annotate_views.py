@@ -335,7 +335,7 @@ def test_panel_fragment_offers_forms_and_suggestions_for_an_own_draft(
     assert html.lstrip().startswith('<section id="panel"')
     assert 'value="518400000000"' in html and 'value="USD"' in html
     assert "Suggested from the text" in html
-    assert "autofocus" in html
+    assert "data-first-field" in html and "autofocus" not in html
     for name in ("annotate_edit", "annotate_kind", "annotate_nudge", "annotate_submit"):
         assert reverse(name, args=[number.pk]) in html
 

@@ -172,9 +172,12 @@ def panel_context(user, annotation: Annotation | None, *, form=None, error="", n
         form = attributes_form(annotation)
     if can_edit and focus:
         # Opening a span puts the cursor in its first field: the keyboard loop continues there.
+        # The screen's script moves it (annotate.js, focusFirstField), not `autofocus`: htmx
+        # would focus that field once the answer settles even while the annotator is
+        # already dragging over the next span, and the drag would lose its selection.
         first = next(iter(form.visible_fields()), None)
         if first is not None:
-            first.field.widget.attrs["autofocus"] = True
+            first.field.widget.attrs["data-first-field"] = True
     return context | {
         "can_edit": can_edit,
         "can_submit": policy.allows(user, Action.SUBMIT_ANNOTATION, annotation),

@@ -607,6 +607,7 @@
     cancelPendingOpen(); // a second press: a double click or a new selection
     if (event.button === 0 && event.target.closest && event.target.closest("#article-body")) {
       pointerSelecting = true;
+      nextSpanBegun = true;
       hideCard();
     }
   });
@@ -696,8 +697,18 @@
   // The panel's first field takes the cursor. A value already in it (the number read from
   // the span, a suggested speaker) is selected, as Tab would: typing replaces it instead of
   // landing in front of it, Enter keeps it, an arrow key moves into it.
+  // Whether the annotator began the next span (pressed the button in the text, moved a
+  // keyboard selection) after the last create was sent: its answer then leaves the cursor
+  // and the selection where they are. The selection of the span just created, still there
+  // when the answer comes, does not count.
+  let nextSpanBegun = false;
+  document.addEventListener("htmx:configRequest", (event) => {
+    if (event.detail.elt && event.detail.elt.id === "create-form") nextSpanBegun = false;
+  });
+  const startedNextSpan = () => pointerSelecting || nextSpanBegun;
+
   function focusFirstField(panel) {
-    const field = panel.querySelector("[autofocus]") || panel;
+    const field = panel.querySelector("[data-first-field]") || panel;
     field.focus();
     if (typeof field.select === "function" && field.value) field.select();
   }
@@ -720,7 +731,7 @@
       // The cursor goes to the new annotation's first field, unless the annotator has
       // already started selecting the next span (the button may still be down, the
       // selection still empty): never steal the selection or the keys meant for it.
-      if (!selectionHeld()) focusFirstField(panel);
+      if (!startedNextSpan()) focusFirstField(panel);
       current = panel.dataset.open || current;
       markCurrent();
     } else if (swappedPanel && focusPanel) {
@@ -905,7 +916,10 @@
       }
       return;
     }
-    if (target === bodyEl() && keyboardSelect(event)) return;
+    if (target === bodyEl() && keyboardSelect(event)) {
+      nextSpanBegun = true;
+      return;
+    }
     switch (event.key) {
       case "c": create("claim"); break;
       case "n": create("number"); break;
