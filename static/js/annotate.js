@@ -694,9 +694,6 @@
     }
   });
 
-  // The panel's first field takes the cursor. A value already in it (the number read from
-  // the span, a suggested speaker) is selected, as Tab would: typing replaces it instead of
-  // landing in front of it, Enter keeps it, an arrow key moves into it.
   // Whether the annotator began the next span (pressed the button in the text, moved a
   // keyboard selection) after the last create was sent: its answer then leaves the cursor
   // and the selection where they are. The selection of the span just created, still there
@@ -707,6 +704,9 @@
   });
   const startedNextSpan = () => pointerSelecting || nextSpanBegun;
 
+  // The panel's first field takes the cursor. A value already in it (the number read from
+  // the span, a suggested speaker) is selected, as Tab would: typing replaces it instead of
+  // landing in front of it, Enter keeps it, an arrow key moves into it.
   function focusFirstField(panel) {
     const field = panel.querySelector("[data-first-field]") || panel;
     field.focus();
