@@ -5,7 +5,9 @@ from functools import cache
 import jinja2
 from django import template
 from django.conf import settings
+from django.contrib.auth.context_processors import PermWrapper
 from django.forms import BoundField, Widget
+from django.middleware.csrf import get_token
 from django.template.defaultfilters import date as date_filter
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
@@ -52,14 +54,25 @@ def id_url(name: str, *ids) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def annotation_panel(context) -> SafeString:
-    """The side panel (templates/annotations/jinja/panel.html) with the variables the
-    Django template has here. It goes out with every span created and every change: drawn
-    by Jinja2 it costs a fraction of what the Django template did (the largest part of a
-    create's rendering). `{% csrf_token %}` is `csrf_input` there, the same field."""
+def jinja(context, template_name: str) -> SafeString:
+    """A Jinja2 template of templates/annotations/jinja/ with the variables the Django
+    template has here: the parts of the annotate screen that go out with every span created
+    and every change (the side panel, the create box, the list's head, the changes). Drawn
+    by Jinja2 they cost a fraction of what Django templates did, and the answers to those
+    writes are drawn by Jinja2 alone (`render_jinja`). `{% csrf_token %}` is `csrf_input`
+    there, the same field."""
     values = context.flatten()
     values["csrf_input"] = _csrf_input(values.get("csrf_token"))
-    return SafeString(_environment().get_template(PANEL_TEMPLATE).render(values))
+    return SafeString(_environment().get_template(template_name).render(values))
+
+
+def render_jinja(request, template_name: str, context: dict) -> SafeString:
+    """A Jinja2 template of templates/annotations/jinja/ as a whole answer, with what the
+    Django templates get from the request (the user, their permissions, the CSRF field)."""
+    values = {"request": request, "user": request.user, "perms": PermWrapper(request.user),
+              **context}  # fmt: skip
+    values["csrf_input"] = _csrf_input(get_token(request))
+    return SafeString(_environment().get_template(template_name).render(values))
 
 
 def _csrf_input(token) -> str:

@@ -53,6 +53,7 @@ from ..highlight import (
 from ..inputs import parse_optional_id
 from ..models import Annotation, Article, HistoryAction, HistoryEntry, Kind, Review, State
 from ..policy import Action
+from ..templatetags.fragments import render_jinja
 from ..text import nudge_span
 from ..visibility import is_blind_for, visible_annotations, with_blind_setting
 from .articles import get_article_for
@@ -64,8 +65,21 @@ CONFLICT_MESSAGE = (
 )
 
 
+# Answers drawn by Jinja2 alone when they carry what changed (not the whole screen): the
+# answers to every span created and every change, and a colleague's live update.
+JINJA_FRAGMENTS = {
+    "created": "annotations/jinja/created.html",
+    "changed": "annotations/jinja/changed.html",
+    "refresh": "annotations/jinja/changes.html",
+}
+
+
 def render_fragment(request, partial: str, context: dict, *, status: int = 200):
-    """An htmx answer of the annotate screen: the `partial` of its template."""
+    """An htmx answer of the annotate screen: the `partial` of its template, or the same
+    parts in Jinja2 (templates/annotations/jinja/) for the answers sent most often."""
+    if partial in JINJA_FRAGMENTS and context.get("changes"):
+        html = render_jinja(request, JINJA_FRAGMENTS[partial], context)
+        return HttpResponse(html, status=status)
     return render(request, f"{TEMPLATE}#{partial}", context, status=status)
 
 
