@@ -12,6 +12,8 @@ restart: `graceful_timeout` is how long running requests get to finish then.
 
 import os
 
+from workbench.worker_balance import ConnectionTable
+
 wsgi_app = "workbench.wsgi"
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 worker_class = "gthread"
@@ -47,3 +49,27 @@ def post_worker_init(worker):
 
     gc.collect()
     gc.freeze()
+    connection_table.ready(worker)
+    worker.log.info("Worker ready to serve (pid: %s)", worker.pid)
+
+
+# Kept-alive connections spread evenly over the worker processes (workbench/worker_balance.py).
+# Made here, in the master, so that every worker it forks shares it.
+connection_table = ConnectionTable()
+
+
+def pre_fork(server, worker):
+    connection_table.assign(server, worker)
+
+
+def child_exit(server, worker):
+    connection_table.release(worker)
+
+
+def pre_request(worker, req):
+    """A process holding more connections than the others answers with `Connection: close`
+    (the client reconnects, to whichever process accepts). Then gunicorn's own: the request
+    in the debug log."""
+    if connection_table.should_close(worker):
+        req.must_close = True
+    worker.log.debug("%s %s", req.method, req.path)

@@ -11,6 +11,7 @@ run by the worker process.
 
 import http.client
 import json
+import logging
 import os
 import re
 import signal
@@ -21,6 +22,7 @@ import time
 import uuid
 from http.cookies import SimpleCookie
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.hashers import make_password
@@ -283,7 +285,94 @@ def test_a_gunicorn_worker_freezes_what_it_loaded_before_it_serves():
     gc.unfreeze()
     assert gc.get_freeze_count() == 0
     try:
-        config["post_worker_init"](None)
+        worker = SimpleNamespace(pid=os.getpid(), log=logging.getLogger("gunicorn.error"))
+        config["post_worker_init"](worker)
         assert gc.get_freeze_count() > 10_000  # Django, the apps, pytest: all loaded here
     finally:
         gc.unfreeze()
+
+
+def worker_pids(master: int) -> list[int]:
+    """The gunicorn master's worker processes (Linux /proc)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            pids.append(int(stat.parent.name))
+    return sorted(pids)
+
+
+def connections_held(pid: int, port: int) -> int:
+    """Established TCP connections to `port` that process `pid` holds (Linux /proc)."""
+    sockets = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            sockets.add(target[8:-1])
+    held = 0
+    for line in Path(f"/proc/{pid}/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port = int(fields[1].rsplit(":", 1)[1], 16)
+        if local_port == port and fields[3] == "01" and fields[9] in sockets:
+            held += 1
+    return held
+
+
+def test_gunicorn_spreads_kept_alive_connections_over_its_processes(tmp_path):
+    """gunicorn.conf.py with workbench/worker_balance.py: connections all opened on one
+    process (the other one stopped meanwhile, the worst case of the accept race) end up
+    spread over both as the clients go on, each getting complete answers throughout."""
+    from workbench.worker_balance import MARGIN
+
+    env = production_env(tmp_path, database_url(tmp_path))
+    log = tmp_path / "web.log"
+    web = start(
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
+        + ["--bind", "127.0.0.1:0", "--workers", "2", "--threads", "2", "--keep-alive", "30"],
+        env,
+        log,
+    )
+    clients = []
+    try:
+        port = wait_for_port(web, log)
+        deadline = time.monotonic() + START_SECONDS
+        while log.read_text().count("Worker ready to serve") < 2:
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        first, second = worker_pids(web.pid)
+        os.kill(second, signal.SIGSTOP)
+        try:
+            for _ in range(10):
+                client = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                client.request("GET", "/healthz")
+                assert client.getresponse().read() == b'{"status": "ok"}'
+                clients.append(client)
+        finally:
+            os.kill(second, signal.SIGCONT)
+        # Rounds of requests, each client reconnecting when told to, until a whole round
+        # goes by with no connection let go.
+        deadline = time.monotonic() + START_SECONDS
+        rounds = 0
+        while True:
+            rounds += 1
+            closed = 0
+            for client in clients:
+                client.request("GET", "/healthz")
+                response = client.getresponse()
+                assert response.status == 200 and response.read() == b'{"status": "ok"}'
+                closed += response.getheader("Connection") == "close"
+            if not closed:
+                break
+            assert time.monotonic() < deadline, f"still letting connections go ({rounds} rounds)"
+        held = [connections_held(pid, port) for pid in (first, second)]
+        assert sum(held) == 10 and abs(held[0] - held[1]) <= MARGIN + 1, (held, rounds)
+    finally:
+        for client in clients:
+            client.close()
+        stop(web)
