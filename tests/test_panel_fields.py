@@ -8,11 +8,17 @@ import pytest
 from django import forms
 from django.test.html import parse_html
 
-from annotations.forms.annotate import ATTRIBUTE_FORMS, FAST_RENDERER, attributes_form
+from annotations.forms.annotate import (
+    ATTRIBUTE_FORMS,
+    FAST_RENDERER,
+    CreateForm,
+    attributes_form,
+)
 from annotations.models import Kind
 from annotations.templatetags.fragments import (
     _drawn,
     _environment,
+    create_fields,
     field_errors,
 )
 from tests.factories import AnnotationFactory
@@ -122,3 +128,13 @@ def test_the_label_suffix_and_a_field_without_an_id_are_drawn_as_django_draws_th
     assert_drawn_the_same(form)
     form = EveryWidget(label_suffix=" →")
     assert_drawn_the_same(form)
+
+
+def test_the_create_boxs_blank_fields_are_drawn_once_as_a_blank_form_draws_them():
+    blank = create_fields(None)
+    assert blank is create_fields(None)  # drawn once per process
+    assert parse_html(blank) == parse_html(create_fields(CreateForm(article=None)))
+    form = CreateForm(article=None)
+    for name in ("start", "end", "exact"):
+        assert parse_html(str(form[name])) in parse_html(blank)
+    assert "errorlist" not in blank

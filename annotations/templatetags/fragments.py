@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 register = template.Library()
 
-PANEL_TEMPLATE = "annotations/jinja/panel.html"
+CREATE_FIELDS_TEMPLATE = "annotations/jinja/create_fields.html"
 
 # URL name and number of ids -> the URL's text around each id, made once per process.
 _URL_PARTS: dict[tuple[str, str, int], list[str]] = {}
@@ -94,6 +94,23 @@ def _date(value, format_string: str) -> str:
     """Django's `date` filter, on the value in the current time zone as Django templates
     show it."""
     return date_filter(template_localtime(value), format_string)
+
+
+def create_fields(form) -> Markup:
+    """The create box's fields (templates/annotations/jinja/create_fields.html) for `form`,
+    or for a blank form when None: the box is reset with every span created, and a blank
+    form's fields are the same for every article and user, so they are drawn once per
+    process instead of building and drawing a form each time."""
+    if form is None:
+        return _blank_create_fields() if not settings.DEBUG else _blank_create_fields.__wrapped__()
+    return Markup(_environment().get_template(CREATE_FIELDS_TEMPLATE).render(form=form))
+
+
+@cache
+def _blank_create_fields() -> Markup:
+    from ..forms.annotate import CreateForm
+
+    return create_fields(CreateForm(article=None))
 
 
 # Django's widget templates that `field_group` and `field_widget` draw, by shape.
@@ -244,6 +261,7 @@ def _environment() -> jinja2.Environment:
         "field_group": field_group,
         "field_widget": field_widget,
         "field_errors": field_errors,
+        "create_fields": create_fields,
     }
     environment.filters["date"] = _date
     return environment

@@ -244,7 +244,7 @@ def create_context(request, article: Article, form=None, *, duplicate=None) -> d
     return {
         "article": article,
         "can_create": policy.allows(request.user, Action.CREATE_ANNOTATION),
-        "create_form": form or CreateForm(article=article),
+        "create_form": form,  # None: a blank form, drawn once per process
         "duplicate": duplicate,
     }
 
