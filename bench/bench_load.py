@@ -279,8 +279,9 @@ class Phase:
             f"{len(written)} {'==' if written == set(self.acknowledged) else '!='} acknowledged "
             f"{len(self.acknowledged)}"
         )
-        # A client's keep-alive connection stays with the worker process that accepted it:
-        # when the processes got unequal numbers of clients, this shows it (and the p95).
+        # A client's keep-alive connection stays with the worker process that accepted it
+        # until that process lets it go (workbench/worker_balance.py): were the processes
+        # to hold unequal numbers of clients, this would show it (and the p95).
         served = sorted(self.per_client.values())
         print(f"{'':<22} spans per client: fewest {served[0]}, median "
               f"{statistics.median(served):.0f}, most {served[-1]}")  # fmt: skip
