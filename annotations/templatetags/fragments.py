@@ -1,4 +1,11 @@
-"""Tags of the annotate screen, whose fragments are rendered with every span created."""
+"""The annotate screen's fragments, which go out with every span created and every change.
+
+They are Jinja2 templates under templates/annotations/jinja/ (the environment is
+`_environment`): the page's Django template draws them with `{% jinja %}`, and the answers
+to creates, changes and live updates are drawn by Jinja2 alone (`render_jinja`). Their
+form fields are written by `field_group`, `field_widget` and `field_errors`, as Django's
+form templates write them. `{% id_url %}` makes their URLs.
+"""
 
 from functools import cache
 
