@@ -153,7 +153,7 @@ class RequestGuardMiddleware:
 
     def refusal(self, request: HttpRequest):
         length = request.META.get("CONTENT_LENGTH") or ""
-        if length.isdigit() and int(length) > settings.REQUEST_MAX_BYTES:
+        if length.isascii() and length.isdigit() and int(length) > settings.REQUEST_MAX_BYTES:
             return _refuse(request, _too_large_message(settings.REQUEST_MAX_BYTES), 413)
         charset = request.content_params.get("charset")
         if charset is not None and not readable_charset(request.content_type, charset):
